@@ -1,0 +1,90 @@
+"""One normalisation for watch terms and post text, so spelling variants meet.
+
+Steps: NFKC (full/half-width, ｻﾝﾌﾟﾙ → サンプル), case folding, katakana → hiragana, small kana → large
+(キャノン and キヤノン meet), dash-like marks after kana → ー with runs collapsed, and removal of
+whitespace, zero-width characters and the middle dot ・. ``normalize`` is the fast path (C-level string
+operations only) used on every post; ``normalize_with_offsets`` produces the same string plus, for each
+output character, the span of the original text it came from — used only for posts that matched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_KATA_START, _KATA_END = 0x30A1, 0x30F6  # ァ .. ヶ
+_KANA_SHIFT = 0x60
+_SMALL_TO_LARGE = {
+    "ぁ": "あ", "ぃ": "い", "ぅ": "う", "ぇ": "え", "ぉ": "お",
+    "っ": "つ", "ゃ": "や", "ゅ": "ゆ", "ょ": "よ", "ゎ": "わ", "ゕ": "か", "ゖ": "け",
+}  # fmt: skip
+_REMOVED = (
+    " \t\n\r\f\v\u00a0\u3000\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u30fb\uff65"
+)
+
+
+def _build_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(_KATA_START, _KATA_END + 1):
+        hira = chr(code - _KANA_SHIFT)
+        table[code] = _SMALL_TO_LARGE.get(hira, hira)
+    table[0x30FD] = "ゝ"
+    table[0x30FE] = "ゞ"
+    for small, large in _SMALL_TO_LARGE.items():
+        table[ord(small)] = large
+    for char in _REMOVED:
+        table[ord(char)] = None
+    return table
+
+
+_TABLE = _build_table()
+_KANA_CLASS = "\u3041-\u3096\u309d\u309e\u30fc"  # after folding every kana is hiragana (plus ー)
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u301c\uff5e~\\-"
+_LONG_VOWEL = re.compile(f"(?<=[{_KANA_CLASS}])[{_DASHES}\u30fc]+|\u30fc{{2,}}")
+_COMBINING_EXTRA = frozenset("\uff9e\uff9f\u3099\u309a")
+
+
+def normalize(text: str) -> str:
+    """The matching form of ``text``. Idempotent: normalize(normalize(x)) == normalize(x)."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
+    return _LONG_VOWEL.sub("\u30fc", folded)
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    # A base character plus the marks NFKC may compose into it (e.g. ｻ + ﾞ → ザ) must be
+    # normalised together; anything else can be normalised one character at a time.
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text):
+            char = text[index]
+            if unicodedata.combining(char) or char in _COMBINING_EXTRA:
+                continue
+        spans.append((start, index))
+        start = index
+    return spans if text else []
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """(normalised text, origin span in ``text`` for every normalised character)."""
+    chars: list[str] = []
+    origins: list[tuple[int, int]] = []
+    for start, end in _segments(text):
+        piece = unicodedata.normalize("NFKC", text[start:end]).casefold().translate(_TABLE)
+        for char in piece:
+            chars.append(char)
+            origins.append((start, end))
+    folded = "".join(chars)
+    out_chars: list[str] = []
+    out_origins: list[tuple[int, int]] = []
+    position = 0
+    for match in _LONG_VOWEL.finditer(folded):
+        out_chars.append(folded[position : match.start()])
+        out_origins.extend(origins[position : match.start()])
+        out_chars.append("\u30fc")
+        out_origins.append((origins[match.start()][0], origins[match.end() - 1][1]))
+        position = match.end()
+    out_chars.append(folded[position:])
+    out_origins.extend(origins[position:])
+    return "".join(out_chars), out_origins
