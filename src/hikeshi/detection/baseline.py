@@ -29,6 +29,7 @@ class Expectation:
     value: float
     seasonal: bool
     history_days: float
+    rhythm_unknown: bool = False  # a daily rhythm is possible at this bucket size but not learned yet
 
 
 def _ewma_alpha(halflife: float) -> float:
@@ -130,7 +131,7 @@ class SeasonalBaseline:
         history_days = (abs_s - self.first_abs) / DAY_S
         profile = self._profile(wall_s, history_days, multiplicative)
         if profile is None:
-            return Expectation(self.level, False, history_days)
+            return Expectation(self.level, False, history_days, rhythm_unknown=self.n_slots > 0)
         seasonal = self._corrected(profile, multiplicative)
         if multiplicative:
             seasonal = max(0.0, seasonal)

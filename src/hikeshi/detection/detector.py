@@ -106,7 +106,7 @@ class BurstDetector:
         window = self._benign_at(timestamp)
         expectation = self._baseline.expected(abs_s, wall_s, multiplicative)
         if expectation is None:
-            self._learn(abs_s, wall_s, value, None, benign=window is not None)
+            self._learn(abs_s, wall_s, value, None, None)
             return BurstScore(
                 timestamp=timestamp,
                 score=0.0,
@@ -123,7 +123,9 @@ class BurstDetector:
         expected = expectation.value
         if window is not None:
             expected = expected * window.multiplier if expected > 0.0 else expected
-        z = self._standardise(value, expected)
+        # Until the daily rhythm is known a morning rise looks like a surge: demand a clearer excess.
+        reference = expected * cfg.cold_ratio if expectation.rhythm_unknown and self._is_count else expected
+        z = self._standardise(value, reference)
         warming_up = self._n < cfg.warmup
         z /= math.sqrt(1.0 + cfg.warmup / self._n)
 
@@ -141,9 +143,9 @@ class BurstDetector:
         if self._is_count and direction > 0:
             if self._cusum_up > 0.0:
                 self._run_observed += value
-                self._run_excess += value - expected
+                self._run_excess += value - reference
             else:
-                self._run_observed, self._run_excess = value, value - expected
+                self._run_observed, self._run_excess = value, value - reference
             if (self._run_observed < cfg.min_count or self._run_excess < cfg.min_excess) and (
                 evidence > cfg.gated_evidence_cap
             ):
@@ -165,9 +167,10 @@ class BurstDetector:
             history_days=expectation.history_days,
             drop=direction < 0,
         )
-        self._learn(
-            abs_s, wall_s, value, expected / window.multiplier if window else expected, window is not None
-        )
+        if window is None:
+            self._learn(abs_s, wall_s, value, expected, reference)
+        else:
+            self._n += 1  # a declared benign bucket teaches the baseline nothing
         return BurstScore(
             timestamp=timestamp,
             score=score,
@@ -230,14 +233,15 @@ class BurstDetector:
         logistic = 1.0 / (1.0 + math.exp(-cfg.slope * (evidence - cfg.alarm_evidence)))
         return min(1.0, max(0.0, (logistic - origin) / (1.0 - origin)))
 
-    def _learn(self, abs_s: float, wall_s: float, value: float, expected: float | None, benign: bool) -> None:
+    def _learn(
+        self, abs_s: float, wall_s: float, value: float, expected: float | None, limit: float | None
+    ) -> None:
+        """Learn from a bucket; `limit` is the expectation the winsorising limits are drawn around."""
         cfg = self.config
         self._n += 1
-        if benign and expected is not None:
-            return
         learned = value
-        if expected is not None and self._n > cfg.warmup:
-            learned = self._winsorise(value, expected)
+        if expected is not None and limit is not None and self._n > cfg.warmup:
+            learned = self._winsorise(value, limit)
         if expected is not None:
             if self._is_count:
                 residual = anscombe_residual(learned, expected)

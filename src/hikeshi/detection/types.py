@@ -83,7 +83,9 @@ class DetectorConfig:
     """Tuning of one detector. Durations are counted in buckets so the detector is scale-free in time.
 
     mode: "count" uses a variance-stabilised (Anscombe) Poisson/overdispersed path; "real" a robust z-score;
-      "auto" starts as counts and switches to real for good once a non-integer or negative value appears.
+      cold_ratio: until the daily rhythm is learned (two days of sub-daily buckets), counts are scored against
+      this multiple of the expected level, so a new rule's first morning is not an alarm but a surge still is.
+    mode: "auto" starts as counts and switches to real for good once a non-integer or negative value appears.
     direction: "up" scores surges only; "both" also scores drops; "auto" = up for counts, both for real values.
     """
 
@@ -92,6 +94,7 @@ class DetectorConfig:
     level_halflife: float = 24.0
     scale_halflife: float = 288.0
     warmup: int = 12
+    cold_ratio: float = 3.0
     cusum_k: float = 1.5
     cusum_weight: float = 0.7
     cusum_cap: float = 30.0
