@@ -1,0 +1,233 @@
+"""Incremental grouping of near-duplicate posts into topics (火種) with MinHash + LSH banding.
+
+Each post gets a MinHash signature over character 3-grams of its content form (see
+:func:`hikeshi.ingest.dedup.content_form`). The signature is cut into bands; posts sharing any band
+are candidates, and a candidate joins the topic of the most similar earlier post when the estimated
+Jaccard similarity reaches ``threshold``. With 64 hashes in 16 bands of 4, a pair at similarity 0.5
+becomes a candidate with probability ≈ 0.65 and a pair at 0.8 with ≈ 0.9999.
+Hashes come from CRC-32 and a fixed seed, so state written by one process is valid in another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hikeshi.ingest.dedup import content_form, content_key
+
+_PRIME = 4_294_967_311  # smallest prime above 2**32
+Signature = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicParams:
+    num_perm: int = 64
+    bands: int = 16
+    shingle: int = 3
+    threshold: float = 0.5
+    min_chars: int = 12
+    """Shorter content is grouped only by exact content (short texts share too many 3-grams by chance)."""
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.num_perm % self.bands:
+            raise ValueError("num_perm must be a multiple of bands")
+        if not 0 < self.threshold <= 1:
+            raise ValueError("threshold must be within (0, 1]")
+
+
+@dataclass(slots=True)
+class Topic:
+    topic_id: str
+    first_source: str
+    first_source_id: str
+    first_text: str
+    first_seen: datetime
+    last_seen: datetime
+    size: int = 1
+    sources: dict[str, int] = field(default_factory=dict)
+    hourly: dict[str, int] = field(default_factory=dict)
+    """Posts per UTC hour (``YYYY-MM-DDTHH``): the topic's growth curve."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic_id": self.topic_id,
+            "first_source": self.first_source,
+            "first_source_id": self.first_source_id,
+            "first_text": self.first_text,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "size": self.size,
+            "sources": dict(self.sources),
+            "hourly": dict(self.hourly),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Topic:
+        return cls(
+            topic_id=str(data["topic_id"]),
+            first_source=str(data["first_source"]),
+            first_source_id=str(data["first_source_id"]),
+            first_text=str(data["first_text"]),
+            first_seen=datetime.fromisoformat(data["first_seen"]),
+            last_seen=datetime.fromisoformat(data["last_seen"]),
+            size=int(data["size"]),
+            sources={str(k): int(v) for k, v in data.get("sources", {}).items()},
+            hourly={str(k): int(v) for k, v in data.get("hourly", {}).items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TopicAssignment:
+    topic_id: str
+    new_topic: bool
+    similarity: float
+    """1.0 for an exact content copy or a new topic's first post; the estimate otherwise."""
+
+
+@dataclass(slots=True)
+class _Member:
+    topic_id: str
+    seen: datetime
+    signature: Signature | None
+
+
+class TopicIndex:
+    """Add posts one by one; each is assigned to an existing topic or starts a new one."""
+
+    def __init__(self, params: TopicParams | None = None) -> None:
+        self.params = params or TopicParams()
+        rng = np.random.default_rng(self.params.seed)
+        self._a = rng.integers(1, 2**31, size=self.params.num_perm, dtype=np.uint64)
+        self._b = rng.integers(0, 2**31, size=self.params.num_perm, dtype=np.uint64)
+        self.topics: dict[str, Topic] = {}
+        self._members: dict[str, _Member] = {}  # content key → member
+        self._buckets: dict[tuple[int, bytes], list[str]] = {}
+
+    def signature(self, form: str) -> Signature:
+        k = self.params.shingle
+        shingles = {form[i : i + k] for i in range(max(1, len(form) - k + 1))}
+        hashes = np.fromiter(
+            (zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles)
+        )
+        values = (hashes[:, None] * self._a[None, :] + self._b[None, :]) % np.uint64(_PRIME)
+        result: Signature = values.min(axis=0)
+        return result
+
+    def _band_keys(self, signature: Signature) -> list[tuple[int, bytes]]:
+        rows = self.params.num_perm // self.params.bands
+        return [
+            (band, signature[band * rows : (band + 1) * rows].tobytes()) for band in range(self.params.bands)
+        ]
+
+    def add(self, source: str, source_id: str, text: str, seen: datetime | None = None) -> TopicAssignment:
+        """Assign a post. ``seen`` (aware) defaults to now; it drives growth curves and pruning."""
+        when = (seen or datetime.now(UTC)).astimezone(UTC)
+        key = content_key(text)
+        if key is None:
+            key = "empty:" + hashlib.blake2b(f"{source}\x1f{source_id}".encode(), digest_size=16).hexdigest()
+        existing = self._members.get(key)
+        if existing is not None and existing.topic_id in self.topics:
+            self._grow(self.topics[existing.topic_id], source, when)
+            return TopicAssignment(existing.topic_id, False, 1.0)
+        form = content_form(text)
+        signature: Signature | None = None
+        best_topic, best_similarity = None, 0.0
+        if len(form) >= self.params.min_chars:
+            signature = self.signature(form)
+            best_topic, best_similarity = self._nearest(signature)
+        if best_topic is not None:
+            self._grow(self.topics[best_topic], source, when)
+            topic_id, new = best_topic, False
+        else:
+            topic_id = (
+                "topic-" + hashlib.blake2b(f"{source}\x1f{source_id}".encode(), digest_size=8).hexdigest()
+            )
+            self.topics[topic_id] = Topic(topic_id, source, source_id, text[:500], when, when)
+            self._grow(self.topics[topic_id], source, when, first=True)
+            new, best_similarity = True, 1.0
+        self._members[key] = _Member(topic_id, when, signature)
+        if signature is not None:
+            for band_key in self._band_keys(signature):
+                self._buckets.setdefault(band_key, []).append(key)
+        return TopicAssignment(topic_id, new, best_similarity)
+
+    def _nearest(self, signature: Signature) -> tuple[str | None, float]:
+        candidates: set[str] = set()
+        for band_key in self._band_keys(signature):
+            candidates.update(self._buckets.get(band_key, ()))
+        best_topic, best = None, 0.0
+        for candidate in candidates:
+            member = self._members.get(candidate)
+            if member is None or member.signature is None or member.topic_id not in self.topics:
+                continue
+            similarity = float(np.mean(member.signature == signature))
+            if similarity > best:
+                best_topic, best = member.topic_id, similarity
+        if best_topic is None or best < self.params.threshold:
+            return None, best
+        return best_topic, best
+
+    @staticmethod
+    def _grow(topic: Topic, source: str, when: datetime, *, first: bool = False) -> None:
+        if not first:
+            topic.size += 1
+        topic.first_seen = min(topic.first_seen, when)
+        topic.last_seen = max(topic.last_seen, when)
+        topic.sources[source] = topic.sources.get(source, 0) + 1
+        hour = when.strftime("%Y-%m-%dT%H")
+        topic.hourly[hour] = topic.hourly.get(hour, 0) + 1
+
+    def prune(self, before: datetime) -> int:
+        """Forget posts seen before ``before`` (topics stay, but stop attracting). Returns posts forgotten."""
+        stale = {key for key, member in self._members.items() if member.seen < before}
+        for key in stale:
+            del self._members[key]
+        for band_key in list(self._buckets):
+            kept = [key for key in self._buckets[band_key] if key not in stale]
+            if kept:
+                self._buckets[band_key] = kept
+            else:
+                del self._buckets[band_key]
+        return len(stale)
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-able state; band buckets are rebuilt from signatures on load."""
+        p = self.params
+        return {
+            "params": [p.num_perm, p.bands, p.shingle, p.threshold, p.min_chars, p.seed],
+            "topics": [topic.to_dict() for topic in self.topics.values()],
+            "members": [
+                [
+                    key,
+                    m.topic_id,
+                    m.seen.isoformat(),
+                    None if m.signature is None else [int(v) for v in m.signature],
+                ]
+                for key, m in self._members.items()
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> TopicIndex:
+        num_perm, bands, shingle, threshold, min_chars, seed = state["params"]
+        index = cls(
+            TopicParams(int(num_perm), int(bands), int(shingle), float(threshold), int(min_chars), int(seed))
+        )
+        for data in state.get("topics", []):
+            topic = Topic.from_dict(data)
+            index.topics[topic.topic_id] = topic
+        for key, topic_id, seen, values in state.get("members", []):
+            signature = None if values is None else np.array(values, dtype=np.uint64)
+            index._members[str(key)] = _Member(str(topic_id), datetime.fromisoformat(seen), signature)
+            if signature is not None:
+                for band_key in index._band_keys(signature):
+                    index._buckets.setdefault(band_key, []).append(str(key))
+        return index
