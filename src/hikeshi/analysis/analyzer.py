@@ -1,0 +1,233 @@
+"""The Analyzer: loaded once, batch-first, thread-safe and deterministic."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from hikeshi.analysis.custom import CustomTerms
+from hikeshi.analysis.explain import explanation, sentiment
+from hikeshi.analysis.judgement import CategoryScore, Evidence, Judgement, PiiSpan
+from hikeshi.analysis.lexicon import load_lexicon
+from hikeshi.analysis.matcher import ConceptMatcher, Hits, custom_matcher, merge_hits
+from hikeshi.analysis.normalize import NormalizedText, normalize, warm_up
+from hikeshi.analysis.pii import SENSITIVE_TYPES, PiiMatch, find_pii, may_contain_pii
+from hikeshi.analysis.scoring import CategoryFinding, RuleEngine
+from hikeshi.analysis.taxonomy import CATEGORY_CODES, level_for
+from hikeshi.analysis.tokenizer import TOKENIZER_NAME, Tokenizer
+
+log = logging.getLogger(__name__)
+
+# Text past this many characters is not analysed: posts are short, and hostile input must not cost unbounded time.
+MAX_TEXT_CHARS = 20_000
+# Categories under this score are left out of the judgement (they were suppressed by their context).
+REPORT_THRESHOLD = 0.15
+# How much a statistical signal may add to a category that has rule evidence of its own.
+MODEL_SUPPORT = {
+    "illegal_act": ("wrongdoing", 0.4),
+    "misconduct_workplace": ("wrongdoing", 0.4),
+    "harassment_abuse": ("toxicity", 0.4),
+    "discrimination": ("toxicity", 0.3),
+}
+# A strong model signal without any rule evidence still raises the risk, at this fraction of its probability.
+MODEL_ONLY_FACTOR = 0.5
+_CATEGORY_ORDER = {code: index for index, code in enumerate(CATEGORY_CODES)}
+
+
+class Analyzer:
+    """Judges posts for 炎上 risk. Build once (``get_analyzer()``) and share between threads."""
+
+    def __init__(
+        self,
+        *,
+        lexicon_dir: pathlib.Path | None = None,
+        model_dir: pathlib.Path | None = None,
+        use_models: bool = True,
+    ) -> None:
+        warm_up()
+        self._lexicon = load_lexicon(lexicon_dir)
+        self._matcher = ConceptMatcher(self._lexicon.concepts)
+        self._engine = RuleEngine(self._lexicon)
+        self._tokenizer = Tokenizer()
+        self._models: Any = None
+        self._model_status = "missing: disabled by the caller"
+        if use_models:
+            self._load_models(model_dir)
+
+    def _load_models(self, model_dir: pathlib.Path | None) -> None:
+        try:
+            from hikeshi.analysis import models
+        except ImportError as exc:
+            self._model_status = f"missing: the models module cannot be imported ({exc})"
+        else:
+            try:
+                self._models = models.ModelSet.load(model_dir)
+                self._model_status = "loaded"
+            except models.ModelUnavailable as exc:
+                self._model_status = f"missing: {exc}"
+        if self._models is None:
+            log.warning(
+                "hikeshi.analysis: statistical models not used (%s); toxicity and wrongdoing come from the rules only",
+                self._model_status.removeprefix("missing: "),
+            )
+
+    @property
+    def models_loaded(self) -> bool:
+        return self._models is not None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "rules_version": self._lexicon.version,
+            "rules": len(self._lexicon.rules),
+            "concept_terms": self._matcher.term_count,
+            "model": self._model_status,
+            "tokenizer": TOKENIZER_NAME,
+            "max_text_chars": MAX_TEXT_CHARS,
+        }
+
+    def analyze_one(
+        self, text: str, *, id: str | None = None, custom: CustomTerms | None = None
+    ) -> Judgement:
+        return self.analyze([text], ids=[id], custom=custom)[0]
+
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        ids: Sequence[str | None] | None = None,
+        custom: CustomTerms | None = None,
+    ) -> list[Judgement]:
+        if isinstance(texts, str):
+            raise TypeError("analyze() takes a sequence of texts; use analyze_one() for a single text")
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{index}] is {type(text).__name__}, not str")
+        if ids is not None and len(ids) != len(texts):
+            raise ValueError(f"ids has {len(ids)} entries but texts has {len(texts)}")
+        extra = custom_matcher(custom) if custom is not None and not custom.is_empty() else None
+        probabilities: dict[str, Any] = {}
+        if self._models is not None and texts:
+            probabilities = self._models.predict(texts)
+        judgements: list[Judgement] = []
+        for index, text in enumerate(texts):
+            model_signal = {name: float(values[index]) for name, values in probabilities.items()}
+            judgements.append(self._judge(text, None if ids is None else ids[index], extra, model_signal))
+        return judgements
+
+    def _judge(
+        self, text: str, text_id: str | None, extra: ConceptMatcher | None, model_signal: dict[str, float]
+    ) -> Judgement:
+        norm = normalize(text[:MAX_TEXT_CHARS])
+        hits = self._matcher.find(norm.text)
+        if extra is not None:
+            merge_hits(hits, extra.find(norm.text))
+        pii = self._find_pii(norm, hits)
+        findings = self._engine.evaluate(norm.text, hits)
+        for code, (signal, weight) in MODEL_SUPPORT.items():
+            finding = findings.get(code)
+            probability = model_signal.get(signal)
+            if finding is not None and probability is not None:
+                # Scaled by how much context left of the rule: a negated act stays negated.
+                context = min(1.0, finding.top.score / finding.top.rule.weight)
+                finding.score += (1.0 - finding.score) * weight * probability * context
+        rule_toxicity = max(_score(findings, "harassment_abuse"), _score(findings, "discrimination"))
+        rule_wrongdoing = max(_score(findings, "illegal_act"), _score(findings, "misconduct_workplace"))
+        toxicity = max(rule_toxicity, model_signal.get("toxicity", 0.0))
+        wrongdoing = max(rule_wrongdoing, model_signal.get("wrongdoing", 0.0))
+        reported = sorted(
+            (f for f in findings.values() if f.score >= REPORT_THRESHOLD),
+            key=lambda f: (-f.score, _CATEGORY_ORDER[f.code]),
+        )
+        risk = max((f.score for f in findings.values()), default=0.0)
+        model_only = MODEL_ONLY_FACTOR * max(
+            model_signal.get("toxicity", 0.0), model_signal.get("wrongdoing", 0.0)
+        )
+        risk = max(risk, model_only)
+        level = level_for(risk)
+        categories = tuple(CategoryScore(f.code, f.score, self._evidence(norm, f)) for f in reported)
+        strongest = max(findings.values(), key=lambda f: (f.score, -_CATEGORY_ORDER[f.code]), default=None)
+        if strongest is not None and (reported or risk < REPORT_THRESHOLD):
+            firing = strongest.top
+            rule_spans = firing.evidence[
+                : len(firing.rule.concepts)
+            ]  # modifiers' spans follow the rule's own
+            quoted = [text[s:e] for s, e in sorted(norm.span(*span) for span, _ in rule_spans)]
+            note = explanation(level, strongest, quoted)
+        elif risk >= REPORT_THRESHOLD:
+            note = _model_only_note(level, model_signal)
+        else:
+            note = explanation(level, None, [])
+        return Judgement(
+            id=text_id,
+            risk=risk,
+            level=level,
+            categories=categories,
+            sentiment=sentiment(hits, findings),
+            toxicity=toxicity,
+            wrongdoing=wrongdoing,
+            pii=pii,
+            explanation=note,
+        )
+
+    def _find_pii(self, norm: NormalizedText, hits: Hits) -> tuple[PiiSpan, ...]:
+        matches: list[PiiMatch] = find_pii(norm.text) if may_contain_pii(norm.text) else []
+        for start, end in self._tokenizer.person_names(norm.text):
+            if not any(m.start < end and start < m.end for m in matches):
+                matches.append(PiiMatch("person_name", start, end))
+        for start, end in hits.get("custom_vip", ()):
+            if not any(m.start <= start and end <= m.end for m in matches if m.type == "person_name"):
+                matches.append(PiiMatch("person_name", start, end))
+        spans: list[PiiSpan] = []
+        for match in sorted(matches, key=lambda m: (m.start, m.end, m.type)):
+            concept = (
+                "pii_sensitive"
+                if match.type in SENSITIVE_TYPES
+                else "person_name"
+                if match.type == "person_name"
+                else "pii_contact"
+            )
+            hits.setdefault(concept, []).append((match.start, match.end))
+            start, end = norm.span(match.start, match.end)
+            spans.append(PiiSpan(match.type, start, end, norm.original[start:end]))
+        return tuple(spans)
+
+    def _evidence(self, norm: NormalizedText, finding: CategoryFinding) -> tuple[Evidence, ...]:
+        seen: dict[tuple[int, int], str] = {}
+        for firing in sorted(finding.firings, key=lambda f: (-f.score, f.rule.id)):
+            for span, reason in firing.evidence:
+                original = norm.span(*span)
+                seen.setdefault(original, reason)
+        return tuple(
+            Evidence(start, end, norm.original[start:end], reason)
+            for (start, end), reason in sorted(seen.items())
+        )
+
+
+def _score(findings: dict[str, CategoryFinding], code: str) -> float:
+    finding = findings.get(code)
+    return finding.score if finding is not None else 0.0
+
+
+def _model_only_note(level: str, model_signal: dict[str, float]) -> str:
+    toxicity = model_signal.get("toxicity", 0.0)
+    wrongdoing = model_signal.get("wrongdoing", 0.0)
+    what = "攻撃的な表現" if toxicity >= wrongdoing else "不適切な行為の記述"
+    advice = "念のため表現を見直してください。" if level == "low" else "投稿前に内容を見直してください。"
+    return f"特定の語句はありませんが、統計モデルが{what}の可能性({max(toxicity, wrongdoing):.0%})を示しています。{advice}"
+
+
+_singleton: Analyzer | None = None
+_singleton_lock = threading.Lock()
+
+
+def get_analyzer() -> Analyzer:
+    """The process-wide Analyzer, created on first use (thread-safe)."""
+    global _singleton
+    if _singleton is None:
+        with _singleton_lock:
+            if _singleton is None:
+                _singleton = Analyzer()
+    return _singleton

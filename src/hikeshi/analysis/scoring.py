@@ -1,0 +1,171 @@
+"""Turning concept hits into category scores with evidence: co-occurrence rules plus modifiers."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from hikeshi.analysis.lexicon import Lexicon, Modifier, Rule
+from hikeshi.analysis.matcher import Hits
+
+_SENTENCE_END = re.compile(r"[。!?\n]+|w{2,}")
+Span = tuple[int, int]
+
+
+@dataclass
+class Firing:
+    """One rule that matched, with its final score and the evidence spans (normalised indices)."""
+
+    rule: Rule
+    score: float
+    evidence: list[tuple[Span, str]]
+    suppressed_by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CategoryFinding:
+    code: str
+    score: float
+    firings: list[Firing]
+
+    @property
+    def top(self) -> Firing:
+        return max(self.firings, key=lambda f: (f.score, -len(f.rule.id)))
+
+
+def _nearest(spans: list[Span], anchor: Span) -> Span:
+    """The span closest to ``anchor`` (distance between the two spans, 0 when they overlap)."""
+    best = spans[0]
+    best_distance = 1 << 30
+    for span in spans:
+        distance = max(0, span[0] - anchor[1], anchor[0] - span[1])
+        if distance < best_distance:
+            best, best_distance = span, distance
+    return best
+
+
+def _co_occurrence(rule: Rule, hits: Hits) -> list[Span] | None:
+    """One span per concept of ``rule``, all within the rule's window, preferring the tightest group."""
+    first = hits[rule.concepts[0]]
+    if len(rule.concepts) == 1:
+        return [first[0]]
+    best: list[Span] | None = None
+    best_width = rule.window + 1
+    for anchor in first:
+        group = [anchor]
+        for name in rule.concepts[1:]:
+            group.append(_nearest(hits[name], anchor))
+        width = max(s[1] for s in group) - min(s[0] for s in group)
+        # Distinct spans only: one word must not satisfy two concepts of the same rule.
+        if width < best_width and len(set(group)) == len(group):
+            best, best_width = group, width
+    return best
+
+
+class RuleEngine:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._rules = lexicon.rules
+        self._by_concept: dict[str, list[int]] = {}
+        for index, rule in enumerate(lexicon.rules):
+            for name in set(rule.concepts):
+                self._by_concept.setdefault(name, []).append(index)
+        self._modifiers: dict[str, list[Modifier]] = {}
+        for modifier in lexicon.modifiers:
+            for code in modifier.categories:
+                self._modifiers.setdefault(code, []).append(modifier)
+        self._wildcard = self._modifiers.pop("*", [])
+
+    def evaluate(self, text: str, hits: Hits) -> dict[str, CategoryFinding]:
+        candidates: set[int] = set()
+        for name in hits:
+            indices = self._by_concept.get(name)
+            if indices:
+                candidates.update(indices)
+        if not candidates:
+            return {}
+        sentences: list[int] | None = None
+        findings: dict[str, CategoryFinding] = {}
+        for index in sorted(candidates):
+            rule = self._rules[index]
+            if not all(name in hits for name in rule.concepts):
+                continue
+            spans = _co_occurrence(rule, hits)
+            if spans is None:
+                continue
+            firing = Firing(rule, rule.weight, [(s, rule.reason) for s in spans])
+            modifiers = self._modifiers.get(rule.category, [])
+            for modifier in (*modifiers, *self._wildcard):
+                mod_spans = hits.get(modifier.concept)
+                if not mod_spans:
+                    continue
+                if modifier.scope == "sentence" and sentences is None:
+                    sentences = [m.end() for m in _SENTENCE_END.finditer(text)]
+                where = _in_scope(modifier.scope, spans, mod_spans, sentences or [])
+                if where is None:
+                    continue
+                if modifier.effect == "suppress":
+                    firing.score *= modifier.factor
+                    firing.suppressed_by.append(modifier.reason)
+                else:
+                    firing.score += (1.0 - firing.score) * modifier.factor
+                    firing.evidence.append((where, modifier.reason))
+            finding = findings.get(rule.category)
+            if finding is None:
+                findings[rule.category] = CategoryFinding(rule.category, 0.0, [firing])
+            else:
+                finding.firings.append(firing)
+        for finding in findings.values():
+            finding.score = combine([f.score for f in finding.firings])
+        return findings
+
+
+def combine(scores: list[float]) -> float:
+    """The strongest score, raised a little by each further independent one (noisy-or at half strength)."""
+    ordered = sorted(scores, reverse=True)
+    remaining = 1.0 - ordered[0]
+    for score in ordered[1:]:
+        remaining *= 1.0 - score / 2.0
+    return 1.0 - remaining
+
+
+def _in_scope(
+    scope: str, evidence: list[Span], candidates: list[Span], sentence_ends: list[int]
+) -> Span | None:
+    """The modifier span that applies to a rule with ``evidence``, or None."""
+    if any(c in evidence for c in candidates) and len(candidates) == 1:
+        return None
+    others = [c for c in candidates if c not in evidence and not _overlaps_any(c, evidence)]
+    if not others:
+        return None
+    if scope == "text":
+        return others[0]
+    first = min(s[0] for s in evidence)
+    last = max(s[1] for s in evidence)
+    if scope == "sentence":
+        lo = bisect.bisect_right(sentence_ends, first)
+        hi = bisect.bisect_left(sentence_ends, last)
+        start = sentence_ends[lo - 1] if lo > 0 else 0
+        end = sentence_ends[hi] if hi < len(sentence_ends) else 1 << 30
+        for span in others:
+            if span[0] >= start and span[1] <= end:
+                return span
+        # 「…した。ｗ」: a closing laugh or mark right after the sentence still belongs to it.
+        for span in others:
+            if end <= span[0] <= end + 1:
+                return span
+        return None
+    kind, _, number = scope.partition(":")
+    reach = int(number)
+    for span in others:
+        if kind == "after" and last <= span[0] <= last + reach:
+            return span
+        if kind == "before" and first - reach <= span[1] <= first:
+            return span
+        if kind == "near" and (last <= span[0] <= last + reach or first - reach <= span[1] <= first):
+            return span
+    return None
+
+
+def _overlaps_any(span: Span, others: list[Span]) -> bool:
+    return any(span[0] < o[1] and o[0] < span[1] for o in others)
