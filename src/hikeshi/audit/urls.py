@@ -1,0 +1,7 @@
+from django.urls import path
+
+from hikeshi.audit import views
+
+app_name = "audit"
+
+urlpatterns = [path("o/<slug:org>/audit/", views.audit_log, name="log")]

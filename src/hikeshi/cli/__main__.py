@@ -1,0 +1,5 @@
+import sys
+
+from hikeshi.cli import main
+
+sys.exit(main())

@@ -1,0 +1,53 @@
+"""Every periodic job hikeshi runs, in one table.
+
+The scheduler (`hikeshi scheduler`, Celery beat) reads only this table, so what runs
+when is reviewable in one place. Add a row here rather than configuring beat elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery.schedules import crontab, schedule
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str
+    every_seconds: int | None = None
+    cron: dict[str, str] | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    why: str = ""
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        "scheduler-heartbeat",
+        "hikeshi.core.tasks.record_heartbeat",
+        every_seconds=60,
+        kwargs={"source": "scheduler"},
+        why="Shows on the status page that the scheduler and a worker are alive.",
+    ),
+    PeriodicJob(
+        "expire-invitations",
+        "hikeshi.accounts.tasks.expire_invitations",
+        every_seconds=3600,
+        why="Invitation links stop working after their expiry; the list shows them as expired.",
+    ),
+    PeriodicJob(
+        "clear-expired-sessions",
+        "hikeshi.core.tasks.clear_expired_sessions",
+        cron={"hour": "4", "minute": "10"},
+        why="Keeps the session table small.",
+    ),
+)
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = {}
+    for job in PERIODIC_JOBS:
+        when: Any = schedule(job.every_seconds) if job.every_seconds else crontab(**(job.cron or {}))
+        result[job.name] = {"task": job.task, "schedule": when, "kwargs": dict(job.kwargs)}
+    return result
