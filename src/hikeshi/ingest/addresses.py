@@ -68,6 +68,8 @@ def refusal_reason(ip: IPAddress, *, allow_loopback: bool = False) -> str | None
             inner = refusal_reason(embedded, allow_loopback=False)
             if inner is not None:
                 return f"{inner} (embedded in IPv6)"
+            # A translation/mapping prefix around a public IPv4 address reaches that address.
+            return None
         if ip in _UNIQUE_LOCAL:
             return "unique-local"
     if ip.is_unspecified:
@@ -80,10 +82,10 @@ def refusal_reason(ip: IPAddress, *, allow_loopback: bool = False) -> str | None
         return "multicast"
     if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
         return "cgnat"
-    if ip.is_private:
-        return "private"
     if ip.is_reserved:
         return "reserved"
+    if ip.is_private:
+        return "private"
     if not ip.is_global:
         return "not-globally-routable"
     return None

@@ -384,5 +384,6 @@ class SafeFetcher:
 
 
 def _chunks(response: httpx.Response) -> Iterator[bytes]:
-    # iter_bytes yields decompressed data, so the limit also stops decompression bombs.
-    yield from response.iter_bytes(chunk_size=65536)
+    # iter_bytes yields decompressed data, so the limit also stops decompression bombs. No chunk_size:
+    # buffering to a fixed size would hide a trickling server from the deadline check.
+    yield from response.iter_bytes()
