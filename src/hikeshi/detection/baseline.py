@@ -8,7 +8,7 @@ Two predictors run side by side:
 Each predictor's recent absolute error is tracked and they are blended by inverse squared error, so a series
 without a daily rhythm (CPU load, latency) quietly falls back to the level and a rhythmic one leans on the
 profile. Seasonality is only attempted when the bucket is at most two hours (daily) or one day (weekly) and
-enough history exists: two days for the daily profile, two weeks for the weekly factor.
+enough history exists: one day for the daily profile, two weeks for the weekly factor.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 DAY_S = 86_400.0
 WEEK_DAYS = 7
-MIN_DAYS_DAILY = 2.0
+MIN_DAYS_DAILY = 1.0
 MIN_DAYS_WEEKLY = 14.0
 CORRECTION_CLAMP = 4.0
 

@@ -241,7 +241,7 @@ class BurstDetector:
         self._n += 1
         learned = value
         if expected is not None and limit is not None and self._n > cfg.warmup:
-            learned = self._winsorise(value, limit)
+            learned = self._winsorise(value, expected, limit)
         if expected is not None:
             if self._is_count:
                 residual = anscombe_residual(learned, expected)
@@ -253,16 +253,20 @@ class BurstDetector:
                 self._abs_dev += alpha * (deviation - self._abs_dev)
         self._baseline.learn(abs_s, wall_s, learned, self._is_count)
 
-    def _winsorise(self, value: float, expected: float) -> float:
-        """Clip the value at winsor_z, unless a one-sided excess has lasted long enough to be a new level."""
+    def _winsorise(self, value: float, expected: float, upper_reference: float) -> float:
+        """Clip the value at winsor_z, unless a one-sided excess has lasted long enough to be a new level.
+
+        The upper limit is drawn around `upper_reference` (the cold-start allowance), the lower one around
+        the expectation itself.
+        """
         cfg = self.config
         if self._is_count:
             spread = cfg.winsor_z * math.sqrt(self._dispersion)
-            centre = anscombe(expected)
-            high, low = anscombe_inverse(centre + spread), anscombe_inverse(centre - spread)
+            high = anscombe_inverse(anscombe(upper_reference) + spread)
+            low = anscombe_inverse(anscombe(expected) - spread)
         else:
             spread = cfg.winsor_z * self._real_scale(expected)
-            high, low = expected + spread, expected - spread
+            high, low = upper_reference + spread, expected - spread
         side = 1 if value > high else -1 if value < low else 0
         if side == 0:
             self._excess_run = 0

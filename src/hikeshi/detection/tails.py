@@ -28,6 +28,8 @@ def anscombe_residual(observed: float, expected: float) -> float:
 
 def anscombe_inverse(transformed: float) -> float:
     half = transformed / 2.0
+    if half <= 0.0:
+        return 0.0  # below the transform of zero: squaring would turn it into a positive count
     return max(0.0, half * half - _ANSCOMBE_SHIFT)
 
 

@@ -83,7 +83,7 @@ class DetectorConfig:
     """Tuning of one detector. Durations are counted in buckets so the detector is scale-free in time.
 
     mode: "count" uses a variance-stabilised (Anscombe) Poisson/overdispersed path; "real" a robust z-score;
-      cold_ratio: until the daily rhythm is learned (two days of sub-daily buckets), counts are scored against
+      cold_ratio: until the daily rhythm is learned (a day of sub-daily buckets), counts are scored against
       this multiple of the expected level, so a new rule's first morning is not an alarm but a surge still is.
     mode: "auto" starts as counts and switches to real for good once a non-integer or negative value appears.
     direction: "up" scores surges only; "both" also scores drops; "auto" = up for counts, both for real values.
