@@ -64,7 +64,9 @@ class Document:
         for clause in self.clauses:
             if clause.key == key:
                 return clause
-        raise KeyError(f"{self.short_name}に条項「{key}」はありません（回答によって含まれない条項の可能性があります）")
+        raise KeyError(
+            f"{self.short_name}に条項「{key}」はありません（回答によって含まれない条項の可能性があります）"
+        )
 
     def has_clause(self, key: str) -> bool:
         return any(clause.key == key for clause in self.clauses)
@@ -148,7 +150,12 @@ def _vocabulary() -> dict[str, Any]:
 def _titles(answers: Mapping[str, Any]) -> dict[str, str]:
     return {
         f"{name}_title": _first(load_template(code).titles, answers)
-        for name, code in (("policy", "policy"), ("guideline", "guideline"), ("rules", "account-rules"), ("manual", "manual"))
+        for name, code in (
+            ("policy", "policy"),
+            ("guideline", "guideline"),
+            ("rules", "account-rules"),
+            ("manual", "manual"),
+        )
     }
 
 
@@ -231,14 +238,18 @@ def _build(template: DocumentTemplate, answers: Mapping[str, Any]) -> Document:
     numbers = {clause.key: clause.number for clause in clauses}
 
     def resolve(text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: f"第{numbers[m.group(2)]}条" if m.group(1) == "ref" else m.group(0), text)
+        return PLACEHOLDER.sub(
+            lambda m: f"第{numbers[m.group(2)]}条" if m.group(1) == "ref" else m.group(0), text
+        )
 
     resolved = tuple(
         Clause(
             number=c.number,
             key=c.key,
             heading=c.heading,
-            paragraphs=tuple(Paragraph(resolve(p.text), tuple(resolve(i) for i in p.items)) for p in c.paragraphs),
+            paragraphs=tuple(
+                Paragraph(resolve(p.text), tuple(resolve(i) for i in p.items)) for p in c.paragraphs
+            ),
             examples=tuple(Example(e.title, resolve(e.text)) for e in c.examples),
             chapter=c.chapter,
         )
@@ -251,7 +262,9 @@ def _build(template: DocumentTemplate, answers: Mapping[str, Any]) -> Document:
         org_name=answers["org_name"],
         clauses=resolved,
         preamble=tuple(_fill(v.text, variables) for v in template.preamble if _holds(v.when, answers)),
-        supplementary=tuple(_fill(v.text, variables) for v in template.supplementary if _holds(v.when, answers)),
+        supplementary=tuple(
+            _fill(v.text, variables) for v in template.supplementary if _holds(v.when, answers)
+        ),
     )
 
 

@@ -73,7 +73,9 @@ class Questionnaire:
         for name, value in referenced_values(node):
             question = self.question(name)
             if question.type in ("single", "multi") and value not in question.option_ids:
-                raise ContentError(f"{where}: 条件式「{source}」の「{value}」は質問「{name}」の選択肢にありません")
+                raise ContentError(
+                    f"{where}: 条件式「{source}」の「{value}」は質問「{name}」の選択肢にありません"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,7 +154,9 @@ def _parse_question(raw: Any, index: int) -> Question:
 def load_questionnaire() -> Questionnaire:
     data = load_toml("questionnaire.toml")
     check_keys(data, {"questions"}, "questionnaire.toml")
-    questions = tuple(_parse_question(raw, i) for i, raw in enumerate(require_list(data, "questions", "questionnaire.toml")))
+    questions = tuple(
+        _parse_question(raw, i) for i, raw in enumerate(require_list(data, "questions", "questionnaire.toml"))
+    )
     questionnaire = Questionnaire(questions)
     seen: set[str] = set()
     for question in questions:
@@ -200,7 +204,9 @@ def _normalize(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[AnswerI
     questionnaire = load_questionnaire()
     issues: list[AnswerIssue] = []
     if not isinstance(answers, Mapping):
-        return {}, [AnswerIssue("(answers)", "回答はJSONオブジェクト（質問IDと回答の組）である必要があります。")]
+        return {}, [
+            AnswerIssue("(answers)", "回答はJSONオブジェクト（質問IDと回答の組）である必要があります。")
+        ]
     for key in answers:
         if key not in questionnaire.ids:
             issues.append(AnswerIssue(str(key), "この質問IDは質問票にありません。"))
@@ -219,7 +225,9 @@ def _normalize(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[AnswerI
             issues.append(AnswerIssue(question.id, message))
             normalized[question.id] = list(question.default) if question.type == "multi" else question.default
         else:
-            normalized[question.id] = value.strip() if isinstance(value, str) and question.type == "text" else value
+            normalized[question.id] = (
+                value.strip() if isinstance(value, str) and question.type == "text" else value
+            )
     return normalized, issues
 
 

@@ -25,7 +25,7 @@ KNOWN_VARIABLES = frozenset(
     {
         "org_name", "self", "members", "members_short", "pupils", "crisis_lead", "rules_name", "organisation",
         "pr_contact", "report_contact", "effective_date", "guideline_title", "policy_title", "rules_title",
-        "manual_title", "official_platforms", "stakeholders",
+        "manual_title", "official_platforms", "stakeholders", "offerings",
     }
 )  # fmt: skip
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -123,7 +123,10 @@ class _Checker:
             check_keys(entry, {"text", "when"}, f"{self.file} {spot}")
             text = require_str(entry, "text", f"{self.file} {spot}")
             result.append(
-                Variant(self.text(join_lines(text) if joined else text.strip(), spot), self.condition(entry.get("when"), spot))
+                Variant(
+                    self.text(join_lines(text) if joined else text.strip(), spot),
+                    self.condition(entry.get("when"), spot),
+                )
             )
         return tuple(result)
 
@@ -133,7 +136,9 @@ class _Checker:
         if isinstance(body, str):
             texts = [part for part in re.split(r"\n\s*\n", body.strip()) if part.strip()]
             return tuple(
-                ParagraphTemplate(self.text(join_lines(text), f"{where}.body"), None, clause_items if i == 0 else ())
+                ParagraphTemplate(
+                    self.text(join_lines(text), f"{where}.body"), None, clause_items if i == 0 else ()
+                )
                 for i, text in enumerate(texts)
             )
         if not isinstance(body, list) or not body:
@@ -188,7 +193,9 @@ class _Checker:
 
 def _parse(code: str, data: dict[str, Any], file: str) -> DocumentTemplate:
     checker = _Checker(load_questionnaire(), file)
-    check_keys(data, {"code", "short_name", "title", "preamble", "clauses", "chapters", "supplementary"}, file)
+    check_keys(
+        data, {"code", "short_name", "title", "preamble", "clauses", "chapters", "supplementary"}, file
+    )
     if data.get("code") != code:
         raise ContentError(f"{file}: code は「{code}」である必要があります")
     clauses: list[ClauseTemplate] = []
@@ -213,7 +220,9 @@ def _parse(code: str, data: dict[str, Any], file: str) -> DocumentTemplate:
         raise ContentError(f"{file}: 条項キーが重複しています {duplicates}")
     titles = checker.variants(data.get("title"), "title")
     if not titles or titles[-1].when is not None:
-        raise ContentError(f"{file}: title の最後には条件なしの表題が必要です（どの回答でも表題が決まるように）")
+        raise ContentError(
+            f"{file}: title の最後には条件なしの表題が必要です（どの回答でも表題が決まるように）"
+        )
     template = DocumentTemplate(
         code=code,
         short_name=require_str(data, "short_name", file),
