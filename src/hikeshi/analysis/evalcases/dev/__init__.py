@@ -1,0 +1,1 @@
+"""Development-set evaluation cases (data only; see ../README.md)."""
