@@ -41,7 +41,7 @@ def _build_table() -> dict[int, str | None]:
 _TABLE = _build_table()
 _KANA_CLASS = "\u3041-\u3096\u309d\u309e\u30fc"  # after folding every kana is hiragana (plus ー)
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u301c\uff5e~\\-"
-_LONG_VOWEL = re.compile(f"(?<=[{_KANA_CLASS}])[{_DASHES}\u30fc]+|\u30fc{{2,}}")
+_LONG_VOWEL = re.compile(f"(?<=[{_KANA_CLASS}])[{_DASHES}\u30fc]+|\u30fc[{_DASHES}\u30fc]+")
 _COMBINING_EXTRA = frozenset("\uff9e\uff9f\u3099\u309a")
 
 
