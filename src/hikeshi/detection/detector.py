@@ -29,6 +29,7 @@ from hikeshi.detection.types import BenignWindow, BurstScore, DetectorConfig
 STATE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1)
 MAD_TO_SIGMA = 1.2533  # mean absolute deviation -> standard deviation for a normal law
+MIN_REAL_HISTORY = 4  # real values seen before their spread is trusted
 ADAPT_AFTER_FACTOR = 1.5  # a one-sided excess lasting this many level half-lives is taken as a new level
 
 
@@ -127,15 +128,21 @@ class BurstDetector:
         reference = expected * cfg.cold_ratio if expectation.rhythm_unknown and self._is_count else expected
         z = self._standardise(value, reference)
         warming_up = self._n < cfg.warmup
+        if not self._is_count and self._n < MIN_REAL_HISTORY:
+            z = 0.0  # two or three real values say nothing about their spread
         z /= math.sqrt(1.0 + cfg.warmup / self._n)
 
         up = max(0.0, z)
-        self._cusum_up = min(cfg.cusum_cap, max(0.0, self._cusum_up + up - cfg.cusum_k))
+        if warming_up:
+            self._cusum_up = self._cusum_down = 0.0  # nothing to accumulate against yet
+        else:
+            self._cusum_up = self._accumulate(self._cusum_up, up)
         evidence = max(up, cfg.cusum_weight * self._cusum_up)
         direction = 1
         if two_sided:
             down = max(0.0, -z)
-            self._cusum_down = min(cfg.cusum_cap, max(0.0, self._cusum_down + down - cfg.cusum_k))
+            if not warming_up:
+                self._cusum_down = self._accumulate(self._cusum_down, down)
             down_evidence = max(down, cfg.cusum_weight * self._cusum_down)
             if down_evidence > evidence:
                 evidence, direction = down_evidence, -1
@@ -215,6 +222,13 @@ class BurstDetector:
             if window.contains(timestamp):
                 return window
         return None
+
+    def _accumulate(self, cusum: float, excess: float) -> float:
+        """One CUSUM step. A single bucket adds at most `cusum_step_cap`: one extreme bucket is judged on its
+        own z, the sum is there to gather moderate evidence over several buckets."""
+        cfg = self.config
+        step = min(excess, cfg.cusum_step_cap) - cfg.cusum_k
+        return min(cfg.cusum_cap, max(0.0, cusum + step))
 
     def _standardise(self, value: float, expected: float) -> float:
         if self._is_count:

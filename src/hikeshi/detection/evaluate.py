@@ -28,6 +28,7 @@ from hikeshi.detection.scoring import (
     episode_tally,
     nab_tally,
     normalised_score,
+    probation_period,
 )
 from hikeshi.detection.synthetic import FAST_RATIO, generate_corpus
 from hikeshi.detection.types import BenignWindow
@@ -135,7 +136,7 @@ def labelled_corpus(data_dir: Path, labels_path: Path) -> list[ScoredSeries]:
 
 # ---------------------------------------------------------------------- metrics
 def nab_results(corpus: Sequence[ScoredSeries]) -> list[dict[str, Any]]:
-    layouts = [NabLayout.build(s.times_s, s.windows) for s in corpus]
+    layouts = [NabLayout.build(s.times_s, s.windows, probation_period(len(s.times_s))) for s in corpus]
     results = []
     for profile in PROFILES:
         best: dict[str, Any] | None = None

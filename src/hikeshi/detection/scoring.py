@@ -7,6 +7,7 @@ NAB-style (after the Numenta Anomaly Benchmark's published method; own implement
 - a window without a detection costs A_FN;
 - each detection outside every window costs A_FP, scaled by -sigma(y) when it follows a window (y = distance
   past that window's end in window lengths), so a tail just after an event is barely punished;
+- detections in the probationary period (the first 15% of a file, at most 750 records) are ignored;
 - the corpus score is normalised: 0 = never alarm, 100 = one detection at the start of every window.
 Operational metrics look at alarm *episodes* instead: a run of detections, a new episode only after
 `refractory` without any; episodes starting outside every window are false alarms.
@@ -40,6 +41,11 @@ PROFILES: tuple[CostProfile, ...] = (
 )
 
 
+def probation_period(records: int, fraction: float = 0.15) -> int:
+    """NAB's learning allowance: the first 15% of a file, at most 750 records."""
+    return int(min(math.floor(fraction * records), fraction * 5000))
+
+
 def scaled_sigmoid(y: float) -> float:
     # Clamp the exponent: far past a window the value is -1 to double precision anyway.
     return 2.0 / (1.0 + math.exp(min(50.0, 5.0 * y))) - 1.0
@@ -65,10 +71,14 @@ class NabLayout:
     fp_weight: FloatArray  # >= 0, the multiple of A_FP a detection here costs
 
     @classmethod
-    def build(cls, times_s: FloatArray, windows: Sequence[tuple[float, float]]) -> NabLayout:
+    def build(
+        cls, times_s: FloatArray, windows: Sequence[tuple[float, float]], probation: int = 0
+    ) -> NabLayout:
+        """`probation`: leading records where detections are neither rewarded as false nor penalised."""
         n = len(times_s)
         spans = window_spans(times_s, windows)
         outside = np.ones(n, dtype=bool)
+        outside[:probation] = False
         fp_weight = np.ones(n)
         for first, last in spans:
             outside[first : last + 1] = False

@@ -97,7 +97,8 @@ class DetectorConfig:
     cold_ratio: float = 3.0
     cusum_k: float = 1.5
     cusum_weight: float = 0.7
-    cusum_cap: float = 30.0
+    cusum_step_cap: float = 4.0
+    cusum_cap: float = 12.0
     alarm_evidence: float = 4.5
     slope: float = 1.2
     winsor_z: float = 3.5
