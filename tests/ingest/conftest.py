@@ -7,6 +7,9 @@ the recording transport proves.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,7 +51,9 @@ class LocalServer:
     def url(self, path: str, host: str = "feeds.test") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def route(self, path: str, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    def route(
+        self, path: str, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> None:
         def handler(request: BaseHTTPRequestHandler) -> None:
             request.send_response(status)
             for name, value in (headers or {}).items():
@@ -70,10 +75,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if handler is None:
             self.send_error(404)
             return
-        try:
+        # The client may give up on purpose (size limit, timeout).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             handler(self)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up on purpose (size limit, timeout)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -92,11 +96,17 @@ def server() -> Iterator[LocalServer]:
     httpd.server_close()
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~0.1 s; once per test run is enough.
+    return ssl.create_default_context()
+
+
 class RecordingTransport(httpx.BaseTransport):
     """The real HTTP transport, plus a list of every URL it was asked to connect to."""
 
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner = httpx.HTTPTransport(verify=_tls_context())
         self.attempted: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -20,7 +20,7 @@ from hikeshi.ingest.addresses import parse_ip, refusal_reason
         ("100.100.100.200", "cloud-metadata"),
         ("224.0.0.1", "multicast"),
         ("240.0.0.1", "reserved"),
-        ("0.0.0.0", "unspecified"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104
         ("::1", "loopback"),
         ("::", "unspecified"),
         ("fe80::1", "link-local"),
@@ -46,7 +46,7 @@ def test_public_addresses_are_allowed(address: str) -> None:
 def test_allow_loopback_opens_only_loopback() -> None:
     for allowed in ("127.0.0.1", "127.3.4.5", "::1"):
         assert refusal_reason(ipaddress.ip_address(allowed), allow_loopback=True) is None
-    for still_refused in ("10.0.0.1", "169.254.169.254", "192.168.0.1", "::ffff:127.0.0.1", "0.0.0.0"):
+    for still_refused in ("10.0.0.1", "169.254.169.254", "192.168.0.1", "::ffff:127.0.0.1", "0.0.0.0"):  # noqa: S104
         assert refusal_reason(ipaddress.ip_address(still_refused), allow_loopback=True) is not None
 
 

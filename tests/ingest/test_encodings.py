@@ -16,13 +16,17 @@ def test_undeclared_japanese_is_detected(codec: str) -> None:
     assert decoded.encoding == codec
 
 
-@pytest.mark.parametrize(("codec", "label"), [("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"), ("utf-8", "UTF-8")])
+@pytest.mark.parametrize(
+    ("codec", "label"), [("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"), ("utf-8", "UTF-8")]
+)
 def test_declared_http_charset_is_used(codec: str, label: str) -> None:
     decoded = decode_bytes(TEXT.encode(codec), http_charset=label)
     assert (decoded.text, decoded.evidence) == (TEXT, "http")
 
 
-@pytest.mark.parametrize(("codec", "wrong"), [("euc_jp", "Shift_JIS"), ("cp932", "EUC-JP"), ("cp932", "utf-8")])
+@pytest.mark.parametrize(
+    ("codec", "wrong"), [("euc_jp", "Shift_JIS"), ("cp932", "EUC-JP"), ("cp932", "utf-8")]
+)
 def test_wrong_declared_charset_falls_back_to_detection(codec: str, wrong: str) -> None:
     decoded = decode_bytes(TEXT.encode(codec), http_charset=wrong)
     assert decoded.text == TEXT

@@ -16,7 +16,7 @@ CSV = (
     "a4,いいね数が変,@user4,,,-1,,,,\n"
     "a5,日付が変,@user5,きのう,,,,,,\n"
     "a6,危険なURL,@user6,,javascript:alert(1),,,,,\n"
-    "a7,最後の正常行,@user7,1704164400,,,\"1,234\",,,\n"
+    'a7,最後の正常行,@user7,1704164400,,,"1,234",,,\n'
 )
 
 
@@ -65,7 +65,9 @@ def test_csv_too_many_fields_and_undecodable_bytes() -> None:
 
 def test_jsonl_good_and_bad_lines() -> None:
     lines = [
-        json.dumps({"text": "一件目", "likes": 3, "created_at": "2024-01-02T10:00:00+09:00"}, ensure_ascii=False),
+        json.dumps(
+            {"text": "一件目", "likes": 3, "created_at": "2024-01-02T10:00:00+09:00"}, ensure_ascii=False
+        ),
         "",
         "{not json",
         "[1, 2]",

@@ -12,7 +12,10 @@ def test_precedence_and_implicit_and() -> None:
     assert isinstance(node, And)
     first, middle, last = node.children
     assert isinstance(first, Term) and first.normalized == normalize("サンプル食品")
-    assert isinstance(middle, Or) and [t.text for t in middle.children if isinstance(t, Term)] == ["異物", "混入"]
+    assert isinstance(middle, Or) and [t.text for t in middle.children if isinstance(t, Term)] == [
+        "異物",
+        "混入",
+    ]
     assert isinstance(last, Not) and isinstance(last.child, Term) and last.child.phrase
 
 

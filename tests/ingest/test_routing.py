@@ -17,8 +17,12 @@ MAC = WatchRule(
     terms=(WatchTerm("マック", ("マクド", "McDonald's")),),
     ignore_contexts=("マックブック", "MacBook"),
 )
-INCIDENT = WatchRule(rule_id="incident", org_id="sample-foods", query="サンプル食品 AND (異物 OR 混入) NOT 謝罪済み")
-SCHOOL = WatchRule(rule_id="school", org_id="gakuen", terms=(WatchTerm("見本学園", ("みほん学園", "Mihon Gakuen")),))
+INCIDENT = WatchRule(
+    rule_id="incident", org_id="sample-foods", query="サンプル食品 AND (異物 OR 混入) NOT 謝罪済み"
+)
+SCHOOL = WatchRule(
+    rule_id="school", org_id="gakuen", terms=(WatchTerm("見本学園", ("みほん学園", "Mihon Gakuen")),)
+)
 
 
 @pytest.fixture
@@ -28,13 +32,20 @@ def router() -> Router:
 
 def _hits(router: Router, text: str) -> dict[tuple[str, str], list[str]]:
     return {
-        (str(m.org_id), str(m.rule_id)): [text[start:end] for start, end in m.spans] for m in router.route(text)
+        (str(m.org_id), str(m.rule_id)): [text[start:end] for start, end in m.spans]
+        for m in router.route(text)
     }
 
 
 @pytest.mark.parametrize(
     "text",
-    ["サンプル食品まずい", "ｻﾝﾌﾟﾙ食品まずい", "さんぷる食品まずい", "サ ン プ ル 食 品まずい", "ＳＡＭＰＬＥ　ＦＯＯＤＳ is bad"],
+    [
+        "サンプル食品まずい",
+        "ｻﾝﾌﾟﾙ食品まずい",
+        "さんぷる食品まずい",
+        "サ ン プ ル 食 品まずい",
+        "ＳＡＭＰＬＥ　ＦＯＯＤＳ is bad",
+    ],
 )
 def test_variants_match_with_spans_in_the_original_text(router: Router, text: str) -> None:
     hits = _hits(router, text)
@@ -51,7 +62,9 @@ def test_exclusion_vetoes_the_post(router: Router) -> None:
 
 def test_ignore_context_only_hides_hits_inside_it(router: Router) -> None:
     assert _hits(router, "マックブック買った") == {}
-    assert _hits(router, "マックブック持ってマクド行ったら店員の態度が最悪") == {("burger", "shop"): ["マクド"]}
+    assert _hits(router, "マックブック持ってマクド行ったら店員の態度が最悪") == {
+        ("burger", "shop"): ["マクド"]
+    }
     assert _hits(router, "MacBook抱えてマック") == {("burger", "shop"): ["マック"]}
 
 
@@ -87,7 +100,9 @@ def test_unrelated_posts_do_not_match(router: Router) -> None:
 
 def test_many_organisations_one_pass() -> None:
     rules = [
-        WatchRule(rule_id=f"r{i}", org_id=f"org{i}", terms=(WatchTerm(f"会社{i:04d}号", (f"company{i:04d}",)),))
+        WatchRule(
+            rule_id=f"r{i}", org_id=f"org{i}", terms=(WatchTerm(f"会社{i:04d}号", (f"company{i:04d}",)),)
+        )
         for i in range(1000)
     ]
     router = Router(rules)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -80,8 +81,6 @@ def parse_feed(
     headers: dict[str, str] = {}
     if http_charset:
         headers["content-type"] = f"application/xml; charset={http_charset}"
-    if base_url:
-        headers["content-location"] = base_url
     # A BytesIO, not raw bytes/str: feedparser treats strings as URLs or file names to open.
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
     problems: list[str] = []
@@ -91,6 +90,9 @@ def parse_feed(
     seen: set[str] = set()
     for index, entry in enumerate(parsed.get("entries", [])):
         link = _text_field(entry, "link")
+        if link and base_url:
+            # Only links are resolved against the feed's address; ids stay exactly as the feed wrote them.
+            link = urljoin(base_url, link)
         title = html_to_text(_text_field(entry, "title"))
         text = _entry_text(entry)
         published = _struct_to_utc(entry.get("published_parsed")) or _struct_to_utc(
