@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hikeshi.analysis.custom import CustomTerms
-from hikeshi.analysis.explain import explanation, sentiment
+from hikeshi.analysis.explain import NO_RISK_NOTE, explanation, sentiment
 from hikeshi.analysis.judgement import CategoryScore, Evidence, Judgement, PiiSpan
 from hikeshi.analysis.lexicon import load_lexicon
 from hikeshi.analysis.matcher import ConceptMatcher, Hits, custom_matcher, merge_hits
@@ -126,6 +126,8 @@ class Analyzer:
             merge_hits(hits, extra.find(norm.text))
         pii = self._find_pii(norm, hits)
         findings = self._engine.evaluate(norm.text, hits)
+        if not findings and not model_signal:
+            return Judgement(text_id, 0.0, "none", (), sentiment(hits, findings), 0.0, 0.0, pii, NO_RISK_NOTE)
         for code, (signal, weight) in MODEL_SUPPORT.items():
             finding = findings.get(code)
             probability = model_signal.get(signal)

@@ -15,12 +15,14 @@ _NEGATIVE_CATEGORIES = (
     "safety_incident",
 )
 _MAX_QUOTED = 3
+NO_RISK_NOTE = "炎上につながる表現は見つかりませんでした。"
+_NEUTRAL = Sentiment("neutral", 0.0)
 
 
 def explanation(level: str, top: CategoryFinding | None, quoted: list[str]) -> str:
     """``quoted``: original-text snippets of the top rule's evidence, in text order."""
     if top is None:
-        return "炎上につながる表現は見つかりませんでした。"
+        return NO_RISK_NOTE
     firing = top.top
     unique: list[str] = []
     for snippet in quoted:
@@ -45,7 +47,7 @@ def sentiment(hits: Hits, findings: dict[str, CategoryFinding]) -> Sentiment:
         if finding is not None:
             negative += finding.score
     if positive == 0.0 and negative == 0.0:
-        return Sentiment("neutral", 0.0)
+        return _NEUTRAL
     score = (positive - negative) / (positive + negative + 0.5)
     label = "positive" if score >= 0.25 else "negative" if score <= -0.25 else "neutral"
     return Sentiment(label, max(-1.0, min(1.0, score)))

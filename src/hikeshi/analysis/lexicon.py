@@ -41,6 +41,7 @@ class Concept:
     terms: tuple[str, ...]
     regex: str | None
     masked: bool  # also match with one character hidden by a 伏せ字 mark
+    triggers: tuple[str, ...] = ()  # the regex is tried only on text holding one of these literals
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,16 @@ def _load_concepts(path: pathlib.Path) -> tuple[str, list[Concept]]:
                 raise LexiconError(f"{where}: bad regex: {exc}") from exc
         if not terms and regex is None:
             raise LexiconError(f"{where}: needs 'terms' or 'regex'")
-        concepts.append(Concept(name, tuple(terms), regex, bool(entry.get("masked", False))))
+        triggers = entry.get("triggers", [])
+        if regex is not None and (
+            not isinstance(triggers, list)
+            or not triggers
+            or not all(isinstance(t, str) and t for t in triggers)
+        ):
+            raise LexiconError(
+                f"{where}: a regex needs 'triggers', literals one of which every match contains"
+            )
+        concepts.append(Concept(name, tuple(terms), regex, bool(entry.get("masked", False)), tuple(triggers)))
     return version, concepts
 
 

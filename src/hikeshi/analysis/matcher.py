@@ -34,8 +34,8 @@ class ConceptMatcher:
     def __init__(self, concepts: Iterable[Concept]) -> None:
         automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         keys: dict[str, set[str]] = {}
-        regex_parts: list[str] = []
-        self._group_concepts: dict[str, str] = {}
+        triggers: dict[str, set[int]] = {}
+        self._regexes: list[tuple[str, re.Pattern[str]]] = []
         for concept in concepts:
             for term in concept.terms:
                 surfaces = [normalize(term).text]
@@ -45,21 +45,29 @@ class ConceptMatcher:
                     if surface:
                         keys.setdefault(surface, set()).add(concept.name)
             if concept.regex is not None:
-                group = f"g{len(regex_parts)}"
-                self._group_concepts[group] = concept.name
-                regex_parts.append(f"(?P<{group}>{concept.regex})")
-        for surface, names in keys.items():
-            automaton.add_word(surface, (len(surface), tuple(sorted(names))))
+                for trigger in concept.triggers:
+                    triggers.setdefault(normalize(trigger).text, set()).add(len(self._regexes))
+                self._regexes.append((concept.name, re.compile(concept.regex)))
+        for surface in keys.keys() | triggers.keys():
+            names = tuple(sorted(keys.get(surface, ())))
+            automaton.add_word(surface, (len(surface), names, tuple(sorted(triggers.get(surface, ())))))
         self.term_count = len(keys)
-        if keys:
+        if keys or triggers:
             automaton.make_automaton()
-        self._automaton = automaton if keys else None
-        self._regex = re.compile("|".join(regex_parts)) if regex_parts else None
+        self._automaton = automaton if keys or triggers else None
 
     def find(self, text: str) -> Hits:
         hits: Hits = {}
-        if self._automaton is not None:
-            for end_index, (length, names) in self._automaton.iter(text):
+        if self._automaton is None:
+            return hits
+        triggered: set[int] | None = None
+        for end_index, (length, names, regex_indices) in self._automaton.iter(text):
+            if regex_indices:
+                if triggered is None:
+                    triggered = set(regex_indices)
+                else:
+                    triggered.update(regex_indices)
+            if names:
                 span = (end_index + 1 - length, end_index + 1)
                 for name in names:
                     bucket = hits.get(name)
@@ -67,14 +75,28 @@ class ConceptMatcher:
                         hits[name] = [span]
                     else:
                         bucket.append(span)
-        if self._regex is not None:
-            for match in self._regex.finditer(text):
-                group = match.lastgroup
-                if group is not None:
-                    hits.setdefault(self._group_concepts[group], []).append(match.span())
+        if triggered:
+            for index in sorted(triggered):
+                name, pattern = self._regexes[index]
+                spans = [m.span() for m in pattern.finditer(text)]
+                if spans:
+                    hits.setdefault(name, []).extend(spans)
+        for name, spans in hits.items():
+            if len(spans) > 1:
+                hits[name] = _outermost(spans)
         if hits and ("/" in text or "@" in text):
             _drop_opaque(text, hits)
         return hits
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans not inside a longer span of the same concept (「食べたら」 wins over 「食べた」), in text order."""
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if kept and span[1] <= kept[-1][1]:
+            continue
+        kept.append(span)
+    return kept
 
 
 def _drop_opaque(text: str, hits: Hits) -> None:

@@ -2,33 +2,48 @@
 
 The normalised text is what lexicons and PII patterns see: NFKC (full/half width folded), ASCII lower case,
 mask characters (伏せ字: ○●×＊…) unified to ``○``, zero-width characters and spaces between Japanese characters
-removed (so 「死 ね」 reads as 「死ね」), letters spaced out with separators joined (「ば・か」→「ばか」), and runs of
-three or more equal characters (other than digits) shortened. Text that needs none of this (most posts) is passed through as is.
+removed (so 「死 ね」 reads as 「死ね」), single characters spaced out with dots joined (「ば・か」→「ばか」), and runs
+of three or more equal characters (other than digits) shortened.
+
+It runs in up to three stages, each only when a cheap C-level search says it is needed, so most posts cost a
+few regex searches and one ``str.translate``. Each stage keeps a map from its output back to its input.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 MASK = "○"
 _MASK_CHARS = "○●〇◯◎×✕✖＊*■□◆◇☆★"
-_MASK_TABLE = {ord(c): MASK for c in _MASK_CHARS if c != MASK}
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
-_FOLD_TABLE = {**_ASCII_LOWER, **_MASK_TABLE}
+_FOLD_TABLE = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)} | {
+    ord(c): MASK for c in _MASK_CHARS if c != MASK
+}
 # Runs shortened to ONE character (stretching marks); other runs keep two (「ｗｗｗ」 -> "ww").
 _SINGLE_KEEP = frozenset("ー〜~っッ!?.。…、,-_=")
-_SEPARATORS = r"[\s\u3000・･.,_\-/|]"
-_NON_ASCII_WORD = r"[^\x00-\x7f\s\u3000・･。、！？!?「」『』()（）]"
+_SPACES = "\\s\u3000"
+_ZERO_WIDTH = "\u200b-\u200f\u2060-\u2064\ufeff\u00ad"
+_COMBINING = "\u0300-\u036f\u3099\u309a\uff9e\uff9f"
+# A character of a Japanese word (not ASCII, not a space or punctuation).
+_WORD = r"[^\x00-\x7f\s\u3000・。、！？「」『』（）]"
+_SEPARATOR = r"[・.,_\-/|]"
+
+_SUBRUN = re.compile(
+    f"(?P<space>[{_SPACES}]+)|(?P<zero>[{_ZERO_WIDTH}]+)|(?P<other>[^{_SPACES}{_ZERO_WIDTH}]+)"
+)
+_SPACED = re.compile(rf"(?<!{_WORD})(?:{_WORD}{_SEPARATOR})+{_WORD}(?!{_WORD})")
+_SPACED_HINT = re.compile(rf"{_WORD}{_SEPARATOR}{_WORD}")
+_REPEAT = re.compile(r"([^0-9])\1{2,}", re.DOTALL)
+_IS_WORD = re.compile(_WORD)
 
 
 @lru_cache(maxsize=1)
-def _nfkc_changing_class() -> str:
-    """A regex character class of every code point that NFKC rewrites (computed once, ~50 ms)."""
+def _run_pattern() -> re.Pattern[str]:
+    """Runs of characters that stage one must rewrite: NFKC changes, spaces, zero-width, combining marks."""
     ranges: list[tuple[int, int]] = []
     planes = (range(0x80, 0x10000), range(0x1D400, 0x1D800), range(0x1F100, 0x1F300), range(0x2F800, 0x2FA20))
     for plane in planes:
@@ -41,164 +56,196 @@ def _nfkc_changing_class() -> str:
                     ranges[-1] = (ranges[-1][0], cp)
                 else:
                     ranges.append((cp, cp))
-    parts = [re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges]
-    return "[" + "".join(parts) + "]"
-
-
-@lru_cache(maxsize=1)
-def _special_pattern() -> re.Pattern[str]:
-    changing = _nfkc_changing_class()
-    combining = "[\u0300-\u036f\u3099\u309a\uff9e\uff9f]"
-    zero_width = "[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]"
-    return re.compile(
-        "|".join(
-            (
-                # 「ば・か」「し ね」: single characters separated by dots or spaces.
-                rf"(?P<spaced>(?<!{_NON_ASCII_WORD})(?:{_NON_ASCII_WORD}{_SEPARATORS}){{1,}}{_NON_ASCII_WORD}(?!{_NON_ASCII_WORD}))",
-                r"(?P<repeat>(?P<unit>[^0-9\uff10-\uff19])(?P=unit){2,})",
-                rf"(?P<zero>{zero_width}+)",
-                rf"(?P<space>(?<={_NON_ASCII_WORD})[\s\u3000]+(?={_NON_ASCII_WORD}))",
-                rf"(?P<nfkc>(?:{changing}|.{combining}){combining}*)",
-            )
-        ),
-        re.DOTALL,
+    changing = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
     )
+    return re.compile(f"[{changing}{_SPACES}{_ZERO_WIDTH}{_COMBINING}]+")
 
 
 @dataclass(frozen=True)
 class OffsetMap:
-    """Maps normalised indices back to the original text.
+    """Maps indices of one stage's output back to its input.
 
-    The normalised text is a sequence of segments; segment ``k`` starts at normalised index ``norm_starts[k]``
-    and covers original ``[orig_starts[k], orig_ends[k])``. An identity segment maps character for character;
-    another maps every character to the whole original segment.
+    The output is a sequence of segments; segment ``k`` starts at output index ``out_starts[k]`` and covers input
+    ``[in_starts[k], in_ends[k])``. An identity segment maps character for character; another maps each of its
+    characters to the whole input segment.
     """
 
-    norm_starts: tuple[int, ...]
-    orig_starts: tuple[int, ...]
-    orig_ends: tuple[int, ...]
+    out_starts: tuple[int, ...]
+    in_starts: tuple[int, ...]
+    in_ends: tuple[int, ...]
     identity: tuple[bool, ...]
-    norm_length: int
-    orig_length: int
+    out_length: int
+    in_length: int
 
-    def start(self, norm_index: int) -> int:
-        """Original index of the first character of a span that starts at ``norm_index``."""
-        if not self.norm_starts:
-            return min(norm_index, self.orig_length)
-        if norm_index >= self.norm_length:
-            return self.orig_length
-        k = bisect.bisect_right(self.norm_starts, norm_index) - 1
+    def start(self, index: int) -> int:
+        if index >= self.out_length:
+            return self.in_length
+        k = bisect.bisect_right(self.out_starts, index) - 1
         if self.identity[k]:
-            return self.orig_starts[k] + (norm_index - self.norm_starts[k])
-        return self.orig_starts[k]
+            return self.in_starts[k] + (index - self.out_starts[k])
+        return self.in_starts[k]
 
-    def end(self, norm_end: int) -> int:
-        """Original index just past a span that ends (exclusive) at ``norm_end``."""
-        if norm_end <= 0:
+    def end(self, index: int) -> int:
+        if index <= 0:
             return 0
-        if not self.norm_starts:
-            return min(norm_end, self.orig_length)
-        last = norm_end - 1
-        k = bisect.bisect_right(self.norm_starts, last) - 1
+        last = min(index, self.out_length) - 1
+        k = bisect.bisect_right(self.out_starts, last) - 1
         if self.identity[k]:
-            return self.orig_starts[k] + (last - self.norm_starts[k]) + 1
-        return self.orig_ends[k]
+            return self.in_starts[k] + (last - self.out_starts[k]) + 1
+        return self.in_ends[k]
 
 
 @dataclass(frozen=True)
 class NormalizedText:
     original: str
     text: str
-    offsets: OffsetMap
+    maps: tuple[OffsetMap, ...]  # applied last to first to reach the original
 
-    def span(self, norm_start: int, norm_end: int) -> tuple[int, int]:
-        """The original ``(start, end)`` of a normalised span."""
-        return self.offsets.start(norm_start), self.offsets.end(norm_end)
-
-
-def _identity_map(length: int) -> OffsetMap:
-    return OffsetMap((), (), (), (), length, length)
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``(start, end)`` of a span of the normalised text."""
+        for offsets in reversed(self.maps):
+            start, end = offsets.start(start), offsets.end(end)
+        return start, end
 
 
-def _nfkc_piece(segment: str) -> str:
+class _Builder:
+    """Collects output segments of one stage and their input spans."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.pieces: list[str] = []
+        self.out_starts: list[int] = []
+        self.in_starts: list[int] = []
+        self.in_ends: list[int] = []
+        self.identity: list[bool] = []
+        self.length = 0
+
+    def emit(self, piece: str, in_start: int, in_end: int, identity: bool) -> None:
+        if not piece:
+            return
+        self.pieces.append(piece)
+        self.out_starts.append(self.length)
+        self.in_starts.append(in_start)
+        self.in_ends.append(in_end)
+        self.identity.append(identity and len(piece) == in_end - in_start)
+        self.length += len(piece)
+
+    def last_char(self) -> str:
+        return self.pieces[-1][-1] if self.pieces else ""
+
+    def result(self) -> tuple[str, OffsetMap]:
+        offsets = OffsetMap(
+            tuple(self.out_starts),
+            tuple(self.in_starts),
+            tuple(self.in_ends),
+            tuple(self.identity),
+            self.length,
+            len(self.source),
+        )
+        return "".join(self.pieces), offsets
+
+
+def _fold(segment: str) -> str:
     return unicodedata.normalize("NFKC", segment).translate(_FOLD_TABLE)
 
 
-def normalize(text: str) -> NormalizedText:
-    """Normalise ``text`` for matching, keeping the offset map."""
-    pattern = _special_pattern()
-    if pattern.search(text) is None:
-        folded = text.translate(_FOLD_TABLE)
-        return NormalizedText(text, folded, _identity_map(len(text)))
-    pieces: list[str] = []
-    norm_starts: list[int] = []
-    orig_starts: list[int] = []
-    orig_ends: list[int] = []
-    identity: list[bool] = []
-    norm_pos = 0
+def _emit_folded(builder: _Builder, segment: str, start: int) -> None:
+    """NFKC a segment cluster by cluster (a base character and its combining marks) so each keeps its span."""
+    folded = _fold(segment)
+    if len(folded) == len(segment) and all(unicodedata.combining(c) == 0 for c in folded):
+        builder.emit(folded, start, start + len(segment), True)
+        return
+    i = 0
+    while i < len(segment):
+        j = i + 1
+        while j < len(segment) and (
+            unicodedata.combining(segment[j]) or segment[j] in "\uff9e\uff9f"  # half-width (han)dakuten
+        ):
+            j += 1
+        builder.emit(_fold(segment[i:j]), start + i, start + j, True)
+        i = j
 
-    def emit(piece: str, orig_start: int, orig_end: int, is_identity: bool) -> None:
-        nonlocal norm_pos
-        if not piece:
-            return
-        pieces.append(piece)
-        norm_starts.append(norm_pos)
-        orig_starts.append(orig_start)
-        orig_ends.append(orig_end)
-        identity.append(is_identity)
-        norm_pos += len(piece)
 
-    def emit_chars(segment: str, orig_start: int) -> None:
-        """NFKC a segment cluster by cluster so each output keeps its own original span."""
-        if not segment:
-            return
-        folded = _nfkc_piece(segment)
-        if len(folded) == len(segment) and unicodedata.normalize("NFKC", segment[0]) == folded[0]:
-            emit(folded, orig_start, orig_start + len(segment), True)
-            return
-        i = 0
-        while i < len(segment):
-            j = i + 1
-            while j < len(segment) and unicodedata.combining(
-                unicodedata.normalize("NFKC", segment[j])[:1] or " "
-            ):
-                j += 1
-            piece = _nfkc_piece(segment[i:j])
-            emit(piece, orig_start + i, orig_start + j, len(piece) == j - i)
-            i = j
+def _stage_width(text: str, first: re.Match[str]) -> tuple[str, OffsetMap]:
+    builder = _Builder(text)
+    pos = 0
+    match: re.Match[str] | None = first
+    iterator = _run_pattern().finditer(text, first.start())
+    for match in iterator:
+        start, end = match.span()
+        if start > pos and unicodedata.combining(text[start]):
+            start -= 1  # a combining mark belongs with the character before it
+        if start > pos:
+            builder.emit(text[pos:start].translate(_FOLD_TABLE), pos, start, True)
+        for sub in _SUBRUN.finditer(text, start, end):
+            kind = sub.lastgroup
+            sub_start, sub_end = sub.span()
+            if kind == "other":
+                _emit_folded(builder, sub.group(), sub_start)
+            elif kind == "space":
+                following = _fold(text[sub_end : sub_end + 1])
+                joins_words = _IS_WORD.match(builder.last_char()) and _IS_WORD.match(following)
+                if not joins_words:
+                    builder.emit(" ", sub_start, sub_end, False)
+            # zero-width characters are dropped
+        pos = end
+    if pos < len(text):
+        builder.emit(text[pos:].translate(_FOLD_TABLE), pos, len(text), True)
+    return builder.result()
 
+
+def _stage_regex(
+    text: str, pattern: re.Pattern[str], rewrite: Callable[[_Builder, re.Match[str]], None]
+) -> tuple[str, OffsetMap]:
+    builder = _Builder(text)
     pos = 0
     for match in pattern.finditer(text):
         start, end = match.span()
         if start > pos:
-            emit(text[pos:start].translate(_FOLD_TABLE), pos, start, True)
-        kind = match.lastgroup
-        segment = match.group()
-        if kind == "spaced":
-            for offset, ch in enumerate(segment):
-                if not re.fullmatch(_SEPARATORS, ch):
-                    emit_chars(ch, start + offset)
-        elif kind == "repeat":
-            unit = _nfkc_piece(segment[0])
-            keep = 1 if unit in _SINGLE_KEEP else 2
-            if keep == 1:
-                emit(unit, start, end, len(unit) == 1 and end - start == 1)
-            else:
-                emit(unit, start, start + 1, len(unit) == 1 and unit == segment[0])
-                emit(unit, start + 1, end, False)
-        elif kind == "nfkc":
-            emit_chars(segment, start)
-        # "zero" and "space" are dropped.
+            builder.emit(text[pos:start], pos, start, True)
+        rewrite(builder, match)
         pos = end
     if pos < len(text):
-        emit(text[pos:].translate(_FOLD_TABLE), pos, len(text), True)
-    offsets = OffsetMap(
-        tuple(norm_starts), tuple(orig_starts), tuple(orig_ends), tuple(identity), norm_pos, len(text)
-    )
-    return NormalizedText(text, "".join(pieces), offsets)
+        builder.emit(text[pos:], pos, len(text), True)
+    return builder.result()
+
+
+def _join_spaced(builder: _Builder, match: re.Match[str]) -> None:
+    start = match.start()
+    for offset, ch in enumerate(match.group()):
+        if offset % 2 == 0:
+            builder.emit(ch, start + offset, start + offset + 1, True)
+
+
+def _shorten_run(builder: _Builder, match: re.Match[str]) -> None:
+    start, end = match.span()
+    unit = match.group(1)
+    if unit in _SINGLE_KEEP:
+        builder.emit(unit, start, end, False)
+    else:
+        builder.emit(unit, start, start + 1, True)
+        builder.emit(unit, start + 1, end, False)
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalise ``text`` for matching, keeping the map back to ``text``."""
+    maps: list[OffsetMap] = []
+    first = _run_pattern().search(text)
+    if first is None:
+        current = text.translate(_FOLD_TABLE)
+    else:
+        current, offsets = _stage_width(text, first)
+        maps.append(offsets)
+    if _SPACED_HINT.search(current) is not None:
+        current, offsets = _stage_regex(current, _SPACED, _join_spaced)
+        maps.append(offsets)
+    if _REPEAT.search(current) is not None:
+        current, offsets = _stage_regex(current, _REPEAT, _shorten_run)
+        maps.append(offsets)
+    return NormalizedText(text, current, tuple(maps))
 
 
 def warm_up() -> None:
-    """Build the compiled patterns now rather than on the first post."""
-    _special_pattern()
-    sys.intern(MASK)
+    """Build the character class now rather than on the first post."""
+    _run_pattern()

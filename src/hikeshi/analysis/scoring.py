@@ -31,7 +31,12 @@ class CategoryFinding:
 
     @property
     def top(self) -> Firing:
-        return max(self.firings, key=lambda f: (f.score, -len(f.rule.id)))
+        """The strongest firing (ties: the rule listed first)."""
+        best = self.firings[0]
+        for firing in self.firings[1:]:
+            if firing.score > best.score:
+                best = firing
+        return best
 
 
 def _nearest(spans: list[Span], anchor: Span) -> Span:
@@ -133,8 +138,6 @@ def _in_scope(
     scope: str, evidence: list[Span], candidates: list[Span], sentence_ends: list[int]
 ) -> Span | None:
     """The modifier span that applies to a rule with ``evidence``, or None."""
-    if any(c in evidence for c in candidates) and len(candidates) == 1:
-        return None
     others = [c for c in candidates if c not in evidence and not _overlaps_any(c, evidence)]
     if not others:
         return None

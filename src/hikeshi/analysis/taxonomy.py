@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 CATEGORY_CODES: tuple[str, ...] = (
     "confidential_leak",
     "customer_privacy",
@@ -56,8 +58,4 @@ LEVEL_THRESHOLDS: tuple[float, ...] = (0.0, 0.15, 0.4, 0.65, 0.85)
 
 def level_for(risk: float) -> str:
     """The level whose band holds ``risk``."""
-    level = LEVELS[0]
-    for name, lower in zip(LEVELS, LEVEL_THRESHOLDS, strict=True):
-        if risk >= lower:
-            level = name
-    return level
+    return LEVELS[max(0, bisect.bisect_right(LEVEL_THRESHOLDS, risk) - 1)]

@@ -1,0 +1,101 @@
+"""Every category of the taxonomy is found, with evidence that points at the words that carry it."""
+
+from __future__ import annotations
+
+import pytest
+
+from hikeshi.analysis import CATEGORY_CODES, CATEGORY_LABELS_JA, LEVELS, Analyzer
+from hikeshi.analysis.taxonomy import CATEGORY_ADVICE_JA, level_for
+
+# (category, post, words the evidence must include)
+RISKY = [
+    ("confidential_leak", "来週発表の新型、社内でもう見たけど価格は…", {"新型", "見た"}),
+    ("confidential_leak", "社外秘の資料、写真撮っちゃった", {"社外秘"}),
+    ("confidential_leak", "サーバーのパスワードは abc12345 です", {"パスワードは abc12345"}),
+    ("customer_privacy", "さっきの会計、俳優の○○さんだった", {"俳優", "会計"}),
+    ("customer_privacy", "今日来た患者さんのカルテ見たら有名人だった", {"患者", "カルテ"}),
+    ("illegal_act", "飲んだ後そのまま運転して帰った", {"飲んだ後", "運転"}),
+    ("illegal_act", "高校生だけど居酒屋でビール飲んだｗ", {"高校生", "ビール"}),
+    ("illegal_act", "コンビニで万引きしたけどバレなかった", {"万引き"}),
+    ("misconduct_workplace", "売り物のアイスなめてから戻したｗ", {"アイス", "なめて"}),
+    ("misconduct_workplace", "バイト中に店の冷蔵庫に入ってみた", {"冷蔵庫", "入ってみた"}),
+    ("discrimination", "○○出身の人は雇わない方がいい", {"出身の人", "雇わない方がいい"}),
+    ("harassment_abuse", "あの客ほんと消えてほしい", {"消えてほしい"}),
+    ("workplace_complaint", "うちの店長、毎日怒鳴ってばっか", {"うちの店長", "怒鳴"}),
+    ("complaint_quality", "買ったばかりのイヤホン、片方もう聞こえない", {"イヤホン", "聞こえない"}),
+    ("safety_incident", "弁当にビニール片が入ってた", {"弁当", "ビニール片", "入ってた"}),
+    ("safety_incident", "ここのカキ食べたら腹痛と下痢がひどい", {"食べたら", "腹痛"}),
+    ("inappropriate_expression", "震災ネタで一本描いてみた", {"震災", "ネタ"}),
+    ("inappropriate_expression", "女は家事だけしてればいい", {"女は家事"}),
+    ("political_religious", "自民党は絶対に支持しない、退陣すべき", {"自民党"}),
+    ("political_religious", "みんなもこの宗教に入信すべき、救われるよ", {"宗教"}),
+    ("misinformation", "○○社の工場で事故があったらしい、拡散希望", {"事故", "らしい"}),
+]
+
+
+def test_taxonomy_is_complete() -> None:
+    assert len(CATEGORY_CODES) == 12
+    assert set(CATEGORY_LABELS_JA) == set(CATEGORY_CODES) == set(CATEGORY_ADVICE_JA)
+    assert LEVELS == ("none", "low", "medium", "high", "critical")
+    assert {case[0] for case in RISKY} == set(CATEGORY_CODES)
+
+
+@pytest.mark.parametrize(("code", "text", "words"), RISKY, ids=[f"{c[0]}:{c[1][:8]}" for c in RISKY])
+def test_risky_post_is_flagged(analyzer: Analyzer, code: str, text: str, words: set[str]) -> None:
+    judgement = analyzer.analyze_one(text)
+    assert judgement.categories, f"nothing found in {text!r}"
+    assert judgement.categories[0].code == code, judgement.to_json()
+    assert LEVELS.index(judgement.level) >= LEVELS.index("medium"), judgement.to_json()
+    evidence = judgement.categories[0].evidence
+    found = {e.text for e in evidence}
+    assert words <= found, f"{words - found} missing from evidence {found}"
+    for item in evidence:
+        assert text[item.start : item.end] == item.text
+        assert item.reason
+    assert judgement.explanation.endswith("。")
+    assert "『" in judgement.explanation
+
+
+def test_levels_follow_risk() -> None:
+    assert level_for(0.0) == "none"
+    assert level_for(0.149) == "none"
+    assert level_for(0.15) == "low"
+    assert level_for(0.5) == "medium"
+    assert level_for(0.7) == "high"
+    assert level_for(0.9) == "critical"
+    assert level_for(1.0) == "critical"
+
+
+def test_celebrity_visit_explanation_names_the_words(analyzer: Analyzer) -> None:
+    judgement = analyzer.analyze_one("さっきの会計、俳優の○○さんだった")
+    assert "『会計』『俳優』" in judgement.explanation
+    assert "著名人の来店情報" in judgement.explanation
+    assert "顧客のプライバシー" in judgement.explanation
+
+
+def test_laughter_and_boasting_raise_risk(analyzer: Analyzer) -> None:
+    plain = analyzer.analyze_one("売り物のアイスなめてから戻した")
+    laughing = analyzer.analyze_one("売り物のアイスなめてから戻したｗｗｗ")
+    assert laughing.risk > plain.risk
+    reasons = [e.reason for e in laughing.categories[0].evidence]
+    assert any("笑い" in r for r in reasons)
+    boast = analyzer.analyze_one("飲んだ後そのまま運転して帰った、余裕だったわ")
+    quiet = analyzer.analyze_one("飲んだ後そのまま運転して帰った")
+    assert boast.risk > quiet.risk
+
+
+def test_toxicity_and_wrongdoing_come_from_rules_without_models(analyzer: Analyzer) -> None:
+    abuse = analyzer.analyze_one("あの客ほんと消えてほしい")
+    confession = analyzer.analyze_one("飲んだ後そのまま運転して帰った")
+    benign = analyzer.analyze_one("今日は公園を散歩した")
+    assert abuse.toxicity >= 0.5 and abuse.wrongdoing == 0.0
+    assert confession.wrongdoing >= 0.5 and confession.toxicity == 0.0
+    assert benign.toxicity == benign.wrongdoing == benign.risk == 0.0
+    assert benign.level == "none" and benign.categories == ()
+
+
+def test_sentiment(analyzer: Analyzer) -> None:
+    assert analyzer.analyze_one("最高に楽しかった！ありがとう").sentiment.label == "positive"
+    negative = analyzer.analyze_one("最悪、ほんとムカつく")
+    assert negative.sentiment.label == "negative" and -1.0 <= negative.sentiment.score < 0
+    assert analyzer.analyze_one("明日は九時に駅で").sentiment.label == "neutral"
