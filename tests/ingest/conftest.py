@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -128,14 +129,14 @@ def make_fetcher(transport: RecordingTransport) -> Iterator[Callable[..., SafeFe
     made: list[SafeFetcher] = []
 
     def factory(**overrides: object) -> SafeFetcher:
-        settings: dict[str, object] = {
+        settings: dict[str, Any] = {
             "connect_timeout": 1.0,
             "read_timeout": 1.0,
             "total_timeout": 3.0,
             "allow_loopback": True,
         }
         settings.update(overrides)
-        fetcher = SafeFetcher(FetchPolicy(**settings), resolver=stub_resolver, transport=transport)  # type: ignore[arg-type]
+        fetcher = SafeFetcher(FetchPolicy(**settings), resolver=stub_resolver, transport=transport)
         made.append(fetcher)
         return fetcher
 

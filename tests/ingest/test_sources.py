@@ -45,12 +45,13 @@ def _versioned(server: LocalServer, path: str, bodies: list[bytes], content_type
         request.end_headers()
         request.wfile.write(body)
 
+    def publish_next(request: BaseHTTPRequestHandler) -> None:
+        state["version"] += 1
+        request.send_response(204)
+        request.end_headers()
+
     server.routes[path] = handler
-    server.routes[path + "?next"] = lambda request: (
-        state.update(version=state["version"] + 1),
-        request.send_response(204),
-        request.end_headers(),
-    )  # type: ignore[func-returns-value]
+    server.routes[path + "?next"] = publish_next
 
 
 def _advance(fetcher: SafeFetcher, server: LocalServer, path: str) -> None:
