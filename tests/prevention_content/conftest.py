@@ -9,7 +9,7 @@ import pytest
 KINDS = ("company", "school", "hospital_care", "shop_chain", "public_office")
 
 
-def answers_for(kind: str, **overrides: Any) -> dict[str, Any]:
+def answers_for(kind: str, /, **overrides: Any) -> dict[str, Any]:
     """A realistic, minimal set of answers for ``kind``; overrides replace single answers."""
     answers: dict[str, Any] = {
         "org_name": {
