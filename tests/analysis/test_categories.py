@@ -9,12 +9,12 @@ from hikeshi.analysis.taxonomy import CATEGORY_ADVICE_JA, level_for
 
 # (category, post, words the evidence must include)
 RISKY = [
-    ("confidential_leak", "来週発表の新型、社内でもう見たけど価格は…", {"新型", "見た"}),
+    ("confidential_leak", "来週発表の新型、社内でもう見たけど価格は…", {"新型", "もう見た"}),
     ("confidential_leak", "社外秘の資料、写真撮っちゃった", {"社外秘"}),
     ("confidential_leak", "サーバーのパスワードは abc12345 です", {"パスワードは abc12345"}),
     ("customer_privacy", "さっきの会計、俳優の○○さんだった", {"俳優", "会計"}),
     ("customer_privacy", "今日来た患者さんのカルテ見たら有名人だった", {"患者", "カルテ"}),
-    ("illegal_act", "飲んだ後そのまま運転して帰った", {"飲んだ後", "運転"}),
+    ("illegal_act", "飲んだ後そのまま運転して帰った", {"飲んだ後", "運転して"}),
     ("illegal_act", "高校生だけど居酒屋でビール飲んだｗ", {"高校生", "ビール"}),
     ("illegal_act", "コンビニで万引きしたけどバレなかった", {"万引き"}),
     ("misconduct_workplace", "売り物のアイスなめてから戻したｗ", {"アイス", "なめて"}),

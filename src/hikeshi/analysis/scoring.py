@@ -106,7 +106,12 @@ class RuleEngine:
                     continue
                 if modifier.scope == "sentence" and sentences is None:
                     sentences = [m.end() for m in _SENTENCE_END.finditer(text)]
-                where = _in_scope(modifier.scope, spans, mod_spans, sentences or [])
+                # A modifier word inside a word of the rule itself (「信用できない」 holds 「できない」) does not count.
+                own = [span for name in rule.concepts for span in hits[name]]
+                free = [span for span in mod_spans if not _overlaps_any(span, own)]
+                if not free:
+                    continue
+                where = _in_scope(modifier.scope, spans, free, sentences or [])
                 if where is None:
                     continue
                 if modifier.effect == "suppress":
