@@ -51,31 +51,60 @@ def normalize(text: str) -> str:
     return _LONG_VOWEL.sub("\u30fc", folded)
 
 
-def _segments(text: str) -> list[tuple[int, int]]:
-    # A base character plus the marks NFKC may compose into it (e.g. ｻ + ﾞ → ザ) must be
-    # normalised together; anything else can be normalised one character at a time.
-    spans: list[tuple[int, int]] = []
+_PIECES: dict[str, str] = {}
+_PIECES_MAX = 50_000
+
+
+def _piece(segment: str) -> str:
+    # Posts reuse a small alphabet, so memoising per character makes the offset path several times faster.
+    piece = _PIECES.get(segment)
+    if piece is None:
+        piece = unicodedata.normalize("NFKC", segment).casefold().translate(_TABLE)
+        if len(segment) == 1 and len(_PIECES) < _PIECES_MAX:
+            _PIECES[segment] = piece
+    return piece
+
+
+def _fold_with_origins(text: str) -> tuple[str, list[tuple[int, int]]]:
+    # Common case: text already in NFKC with a length-preserving case fold. Then every character
+    # maps to exactly one character (or is removed), and the origins need no per-character NFKC.
+    if unicodedata.is_normalized("NFKC", text):
+        lowered = text.casefold()
+        if len(lowered) == len(text):
+            folded = lowered.translate(_TABLE)
+            if len(folded) == len(text):
+                return folded, list(zip(range(len(text)), range(1, len(text) + 1), strict=True))
+            return folded, [(i, i + 1) for i, char in enumerate(lowered) if char not in _REMOVED]
+    return _fold_by_segment(text)
+
+
+def _fold_by_segment(text: str) -> tuple[str, list[tuple[int, int]]]:
+    chars: list[str] = []
+    origins: list[tuple[int, int]] = []
+    length = len(text)
     start = 0
-    for index in range(1, len(text) + 1):
-        if index < len(text):
-            char = text[index]
-            if unicodedata.combining(char) or char in _COMBINING_EXTRA:
-                continue
-        spans.append((start, index))
-        start = index
-    return spans if text else []
+    combining = unicodedata.combining
+    while start < length:
+        # A base character plus the marks NFKC may compose into it (ｻ + ﾞ → ザ) is normalised as one
+        # segment; everything else one character at a time.
+        end = start + 1
+        while end < length and (combining(text[end]) or text[end] in _COMBINING_EXTRA):
+            end += 1
+        piece = _piece(text[start:end])
+        if len(piece) == 1:
+            chars.append(piece)
+            origins.append((start, end))
+        else:
+            for char in piece:
+                chars.append(char)
+                origins.append((start, end))
+        start = end
+    return "".join(chars), origins
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
     """(normalised text, origin span in ``text`` for every normalised character)."""
-    chars: list[str] = []
-    origins: list[tuple[int, int]] = []
-    for start, end in _segments(text):
-        piece = unicodedata.normalize("NFKC", text[start:end]).casefold().translate(_TABLE)
-        for char in piece:
-            chars.append(char)
-            origins.append((start, end))
-    folded = "".join(chars)
+    folded, origins = _fold_with_origins(text)
     out_chars: list[str] = []
     out_origins: list[tuple[int, int]] = []
     position = 0
