@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import pathlib
 import threading
@@ -59,7 +60,7 @@ class Analyzer:
 
     def _load_models(self, model_dir: pathlib.Path | None) -> None:
         try:
-            from hikeshi.analysis import models
+            models: Any = importlib.import_module("hikeshi.analysis.models")  # numpy is imported only here
         except ImportError as exc:
             self._model_status = f"missing: the models module cannot be imported ({exc})"
         else:

@@ -71,6 +71,7 @@ def _co_occurrence(rule: Rule, hits: Hits) -> list[Span] | None:
 class RuleEngine:
     def __init__(self, lexicon: Lexicon) -> None:
         self._rules = lexicon.rules
+        self._concept_sets = [frozenset(rule.concepts) for rule in lexicon.rules]
         self._by_concept: dict[str, list[int]] = {}
         for index, rule in enumerate(lexicon.rules):
             for name in set(rule.concepts):
@@ -89,12 +90,14 @@ class RuleEngine:
                 candidates.update(indices)
         if not candidates:
             return {}
+        present = hits.keys()
+        complete = [index for index in candidates if present >= self._concept_sets[index]]
+        if not complete:
+            return {}
         sentences: list[int] | None = None
         findings: dict[str, CategoryFinding] = {}
-        for index in sorted(candidates):
+        for index in sorted(complete):
             rule = self._rules[index]
-            if not all(name in hits for name in rule.concepts):
-                continue
             spans = _co_occurrence(rule, hits)
             if spans is None:
                 continue
