@@ -162,3 +162,14 @@ def test_malformed_lexicon_is_rejected_with_where(
         load_lexicon(directory)
     assert message in str(error.value)
     assert file in str(error.value)
+
+
+def test_trained_models_combine_with_rules() -> None:
+    engine = Analyzer()
+    if not engine.models_loaded:
+        pytest.skip(f"trained models not present: {engine.status()['model']} (run `make train`)")
+    assert engine.status()["model"] == "loaded"
+    confession, benign = engine.analyze(["飲んだ後そのまま運転して帰った", "今日は公園を散歩した"])
+    assert 0.0 <= benign.toxicity <= 1.0 and 0.0 <= benign.wrongdoing <= 1.0
+    assert confession.wrongdoing > benign.wrongdoing
+    assert confession.level in ("high", "critical")
