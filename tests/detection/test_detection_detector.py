@@ -216,3 +216,13 @@ def test_bad_input_is_rejected() -> None:
         BenignWindow(START, START, 2.0)
     with pytest.raises(ValueError):
         DetectorConfig(mode="poisson")  # type: ignore[arg-type]
+
+
+def test_busy_count_series_going_silent_is_a_drop_but_sparse_zeros_are_not() -> None:
+    busy = _poisson(40.0, 600, seed=14)
+    busy[500:510] = [0.0] * 10
+    scores = score_series(_times(600), busy, bucket=FIVE_MIN)
+    assert any(s.is_alarm and s.drop for s in scores[500:510])
+    assert not any(s.is_surge for s in scores[500:510])
+    sparse = _poisson(0.5, 600, seed=15)
+    assert not any(s.drop for s in score_series(_times(600), sparse, bucket=FIVE_MIN))

@@ -117,3 +117,21 @@ def test_invalid_content_signals_are_rejected() -> None:
         ContentSignals(negative_share=1.5)
     with pytest.raises(ValueError):
         ContentSignals(post_count=-1)
+
+
+def test_a_drop_alarm_is_not_a_firestorm_but_is_explained() -> None:
+    drop = BurstScore(
+        timestamp=T0,
+        score=0.97,
+        observed=0.0,
+        expected=40.0,
+        ratio=0.0,
+        z=-8.0,
+        evidence=8.0,
+        reason="直近の通常値(40)を大きく下回る(観測 0、8.0σ相当)",
+        drop=True,
+    )
+    result = assess(drop, ContentSignals(post_count=0))
+    assert result.level is RiskLevel.NORMAL
+    assert result.factors == ["volume_drop"]
+    assert "収集の停止" in result.explanation

@@ -77,11 +77,21 @@ class SeasonalBaseline:
 
     # ------------------------------------------------------------------ prediction
     def _slot_mean(self, wall_s: float) -> float | None:
+        """The profile at this moment, interpolated between the centres of the two nearest slots.
+
+        Interpolation matters: traffic can halve within the last hour of the evening, and a step profile
+        would call the end of every hour a drop and the start of every morning hour a surge.
+        """
         if not self.n_slots:
             return None
-        slot = int((wall_s % DAY_S) // self.slot_s)
-        weight = self.slot_weight[slot]
-        return self.slot_sum[slot] / weight if weight > 0.0 else None
+        position = (wall_s % DAY_S) / self.slot_s - 0.5
+        lower = math.floor(position)
+        fraction = position - lower
+        first, second = lower % self.n_slots, (lower + 1) % self.n_slots
+        w_first, w_second = self.slot_weight[first], self.slot_weight[second]
+        if w_first <= 0.0 or w_second <= 0.0:
+            return None
+        return (1.0 - fraction) * self.slot_sum[first] / w_first + fraction * self.slot_sum[second] / w_second
 
     def _dow_adjustment(self, wall_s: float, multiplicative: bool) -> float | None:
         """Factor (or offset) of this weekday against the mean weekday, None when unknown."""
@@ -143,8 +153,21 @@ class SeasonalBaseline:
         return Expectation(value, weight >= 0.5, history_days)
 
     # ------------------------------------------------------------------ learning
-    def learn(self, abs_s: float, wall_s: float, value: float, multiplicative: bool) -> None:
-        """Fold one (already winsorised) bucket into the baseline."""
+    def learn(
+        self,
+        abs_s: float,
+        wall_s: float,
+        value: float,
+        multiplicative: bool,
+        profile_value: float | None = None,
+    ) -> None:
+        """Fold one (already winsorised) bucket into the baseline.
+
+        `profile_value`, when given, is what the slow daily/weekly profile learns instead of `value`: while
+        a long excess is being accepted as a new level the fast parts follow it, but the profile only
+        learns the clipped value, so a 15-hour firestorm does not teach it that nights are busy.
+        """
+        slow = value if profile_value is None else profile_value
         if self.first_abs is None:
             self.first_abs = abs_s
         history_days = (abs_s - self.first_abs) / DAY_S
@@ -173,8 +196,8 @@ class SeasonalBaseline:
         self.n += 1
         level_alpha = max(alpha, 1.0 / self.n)
         self.level += level_alpha * (value - self.level)
-        self._learn_slot(wall_s, value)
-        self._learn_day(wall_s, value)
+        self._learn_slot(wall_s, slow)
+        self._learn_day(wall_s, slow)
 
     def _learn_slot(self, wall_s: float, value: float) -> None:
         if not self.n_slots:

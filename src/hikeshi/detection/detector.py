@@ -29,6 +29,7 @@ from hikeshi.detection.types import BenignWindow, BurstScore, DetectorConfig
 STATE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1)
 MAD_TO_SIGMA = 1.2533  # mean absolute deviation -> standard deviation for a normal law
+DROP_MIN_EXPECTED = 10.0  # counts: below this expected level, drops are not scored in "auto" direction
 MIN_REAL_HISTORY = 4  # real values seen before their spread is trusted
 ADAPT_AFTER_FACTOR = 1.5  # a one-sided excess lasting this many level half-lives is taken as a new level
 
@@ -102,7 +103,6 @@ class BurstDetector:
         if self._is_count and cfg.mode == "auto" and (value < 0.0 or value != math.floor(value)):
             self._switch_to_real()
         multiplicative = self._is_count
-        two_sided = cfg.direction == "both" or (cfg.direction == "auto" and not self._is_count)
 
         window = self._benign_at(timestamp)
         expectation = self._baseline.expected(abs_s, wall_s, multiplicative)
@@ -122,11 +122,24 @@ class BurstDetector:
                 warming_up=True,
             )
         expected = expectation.value
+        # Drops matter for real-valued metrics and for busy counts (a collector that stopped); for a sparse
+        # count series an empty bucket is just the usual.
+        two_sided = cfg.direction == "both" or (
+            cfg.direction == "auto" and (not self._is_count or expected >= DROP_MIN_EXPECTED)
+        )
+        usual = expected
         if window is not None:
             expected = expected * window.multiplier if expected > 0.0 else expected
-        # Until the daily rhythm is known a morning rise looks like a surge: demand a clearer excess.
-        reference = expected * cfg.cold_ratio if expectation.rhythm_unknown and self._is_count else expected
-        z = self._standardise(value, reference)
+        # Until the daily rhythm is known a morning rise looks like a surge and the night like a drop:
+        # demand a clearer excess on either side.
+        # A declared window is an allowance upwards; falling short of the declared multiple is no drop.
+        reference, low_reference = expected, usual
+        if expectation.rhythm_unknown and self._is_count:
+            reference, low_reference = expected * cfg.cold_ratio, usual / cfg.cold_ratio
+        if value >= low_reference:
+            z = max(0.0, self._standardise(value, reference))
+        else:
+            z = min(0.0, self._standardise(value, low_reference))
         warming_up = self._n < cfg.warmup
         if not self._is_count and self._n < MIN_REAL_HISTORY:
             z = 0.0  # two or three real values say nothing about their spread
@@ -190,6 +203,7 @@ class BurstDetector:
             seasonal=expectation.seasonal,
             benign=window is not None,
             warming_up=warming_up,
+            drop=direction < 0,
         )
 
     # ------------------------------------------------------------------ internals
@@ -253,24 +267,26 @@ class BurstDetector:
         """Learn from a bucket; `limit` is the expectation the winsorising limits are drawn around."""
         cfg = self.config
         self._n += 1
-        learned = value
+        learned = clipped = value
         if expected is not None and limit is not None and self._n > cfg.warmup:
-            learned = self._winsorise(value, expected, limit)
+            learned, clipped = self._winsorise(value, expected, limit)
         if expected is not None:
+            # Spread is always learned from the clipped value: a firestorm is not evidence of noisiness.
             if self._is_count:
-                residual = anscombe_residual(learned, expected)
+                residual = anscombe_residual(clipped, expected)
                 self._dispersion += self._scale_alpha * (residual * residual - self._dispersion)
                 self._dispersion = max(1.0, self._dispersion)
             else:
-                deviation = abs(learned - expected)
+                deviation = abs(clipped - expected)
                 alpha = max(self._scale_alpha, 1.0 / self._n)
                 self._abs_dev += alpha * (deviation - self._abs_dev)
-        self._baseline.learn(abs_s, wall_s, learned, self._is_count)
+        self._baseline.learn(abs_s, wall_s, learned, self._is_count, clipped)
 
-    def _winsorise(self, value: float, expected: float, upper_reference: float) -> float:
-        """Clip the value at winsor_z, unless a one-sided excess has lasted long enough to be a new level.
+    def _winsorise(self, value: float, expected: float, upper_reference: float) -> tuple[float, float]:
+        """(value for the fast level, value clipped at winsor_z).
 
-        The upper limit is drawn around `upper_reference` (the cold-start allowance), the lower one around
+        The fast level gets the clipped value too, unless a one-sided excess has lasted long enough to be
+        a new level (a launch). The upper limit is drawn around `upper_reference` (the cold-start allowance), the lower one around
         the expectation itself.
         """
         cfg = self.config
@@ -284,12 +300,13 @@ class BurstDetector:
         side = 1 if value > high else -1 if value < low else 0
         if side == 0:
             self._excess_run = 0
-            return value
+            return value, value
         self._excess_run = self._excess_run + 1 if side == self._excess_side else 1
         self._excess_side = side
+        clipped = high if side > 0 else low
         if self._excess_run >= self._adapt_after:
-            return value
-        return high if side > 0 else low
+            return value, clipped
+        return clipped, clipped
 
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict[str, Any]:

@@ -124,6 +124,10 @@ def choose_first_posts(posts: Sequence[FirstPost], limit: int = FIRST_POSTS_SHOW
 
 
 def _burst_base(burst: BurstScore | None, factors: list[str], notes: list[str]) -> int:
+    if burst is not None and burst.drop and burst.score >= BURST_ALARM:
+        factors.append("volume_drop")
+        notes.append(f"{burst.reason}(収集の停止や障害の可能性)")
+        return 0
     if burst is None or burst.score < BURST_ALARM:
         if burst is not None and burst.expected is not None and burst.ratio is not None and burst.ratio > 1.5:
             notes.append(f"{_usual(burst)}の{format_ratio(burst.ratio)}(警報水準未満)")

@@ -54,13 +54,20 @@ class LabelledSeries:
 
 
 def _daily_shape(n_buckets: int) -> np.ndarray:
-    """Relative activity by time of day: quiet before dawn, a lunch bump, the evening peak."""
+    """Relative activity by time of day: quiet before dawn, a daytime plateau, a lunch bump, the evening peak.
+
+    Built from circular distances so the curve is continuous across midnight.
+    """
     hours = (np.arange(n_buckets) % BUCKETS_PER_DAY) * 24.0 / BUCKETS_PER_DAY
-    night = 0.15 + 0.85 / (1.0 + np.exp(-(hours - 7.0) * 1.5))
-    lunch = 0.35 * np.exp(-0.5 * ((hours - 12.5) / 1.0) ** 2)
-    evening = 0.6 * np.exp(-0.5 * ((hours - 21.0) / 1.8) ** 2)
-    late = np.where(hours > 23.0, 1.0 - 0.5 * (hours - 23.0), 1.0)
-    shape = night * late + lunch + evening
+
+    def distance(centre: float) -> np.ndarray:
+        gap = np.abs(hours - centre)
+        return np.asarray(np.minimum(gap, 24.0 - gap))
+
+    daytime = 0.85 * np.exp(-0.5 * (distance(14.5) / 4.5) ** 4)
+    lunch = 0.35 * np.exp(-0.5 * (distance(12.5) / 1.0) ** 2)
+    evening = 0.6 * np.exp(-0.5 * (distance(21.0) / 1.8) ** 2)
+    shape = 0.15 + daytime + lunch + evening
     return np.asarray(shape / shape.mean())
 
 

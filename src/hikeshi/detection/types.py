@@ -32,10 +32,16 @@ class BurstScore:
     seasonal: bool = False
     benign: bool = False
     warming_up: bool = False
+    drop: bool = False  # the evidence is a fall below the usual level, not a surge
 
     @property
     def is_alarm(self) -> bool:
         return self.score >= 0.5
+
+    @property
+    def is_surge(self) -> bool:
+        """An alarm on the upper side: what risk levels are built from."""
+        return self.score >= 0.5 and not self.drop
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +92,8 @@ class DetectorConfig:
       cold_ratio: until the daily rhythm is learned (a day of sub-daily buckets), counts are scored against
       this multiple of the expected level, so a new rule's first morning is not an alarm but a surge still is.
     mode: "auto" starts as counts and switches to real for good once a non-integer or negative value appears.
-    direction: "up" scores surges only; "both" also scores drops; "auto" = up for counts, both for real values.
+    direction: "up" scores surges only; "both" also scores drops; "auto" = both for real values and for counts
+      expected at 10 or more per bucket (a busy rule going quiet is a stopped collector), up for sparser counts.
     """
 
     mode: Mode = "auto"
