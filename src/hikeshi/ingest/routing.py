@@ -67,6 +67,10 @@ class _Role(IntEnum):
     QUERY = 3
 
 
+# Plain ints in the hot loop: comparing IntEnum members costs attribute lookups per hit.
+_TERM, _EXCLUDE, _IGNORE = int(_Role.TERM), int(_Role.EXCLUDE), int(_Role.IGNORE)
+
+
 @dataclass(slots=True)
 class _CompiledRule:
     rule: WatchRule
@@ -82,6 +86,10 @@ class _Pattern:
     right_boundary: bool
     # (rule index, role, label): label is the term name or the normalised query leaf
     targets: tuple[tuple[int, _Role, str], ...]
+
+
+def _hot_targets(targets: tuple[tuple[int, _Role, str], ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((rule_index, int(role), label) for rule_index, role, label in targets)
 
 
 def _is_ascii_word(char: str) -> bool:
@@ -152,10 +160,18 @@ class Router:
         self._patterns: list[_Pattern] = []
         self._automaton = ahocorasick.Automaton()
         for text, pattern_targets in targets.items():
-            self._automaton.add_word(text, len(self._patterns))
-            self._patterns.append(
-                _Pattern(text, _is_ascii_word(text[0]), _is_ascii_word(text[-1]), tuple(pattern_targets))
+            pattern = _Pattern(
+                text, _is_ascii_word(text[0]), _is_ascii_word(text[-1]), tuple(pattern_targets)
             )
+            self._patterns.append(pattern)
+            # The automaton's value carries everything the hot loop needs, avoiding lookups per hit.
+            hot = (
+                len(text) - 1,
+                pattern.left_boundary,
+                pattern.right_boundary,
+                _hot_targets(pattern.targets),
+            )
+            self._automaton.add_word(text, hot)
         if self._patterns:
             self._automaton.make_automaton()
 
@@ -226,37 +242,43 @@ class Router:
         excluded: set[int] = set()
         ignore_spans: dict[int, list[Span]] = {}
         query_hits: dict[int, dict[str, list[Span]]] = {}
-        for end_index, pattern_id in self._automaton.iter(normalized):
-            pattern = self._patterns[pattern_id]
-            start = end_index - len(pattern.text) + 1
-            original_start, original_end = offsets[start][0], offsets[end_index][1]
-            if pattern.left_boundary and _original_is_word(text, original_start - 1):
+        for end_index, (extent, left_boundary, right_boundary, targets) in self._automaton.iter(normalized):
+            start = end_index - extent
+            if left_boundary and _original_is_word(text, offsets[start][0] - 1):
                 continue
-            if pattern.right_boundary and _original_is_word(text, original_end):
+            if right_boundary and _original_is_word(text, offsets[end_index][1]):
                 continue
-            for rule_index, role, label in pattern.targets:
-                if role is _Role.TERM:
-                    term_hits.setdefault(rule_index, []).append((start, end_index + 1, label))
-                elif role is _Role.EXCLUDE:
+            stop = end_index + 1
+            for rule_index, role, label in targets:
+                if role == _TERM:
+                    hits = term_hits.get(rule_index)
+                    if hits is None:
+                        term_hits[rule_index] = [(start, stop, label)]
+                    else:
+                        hits.append((start, stop, label))
+                elif role == _EXCLUDE:
                     excluded.add(rule_index)
-                elif role is _Role.IGNORE:
-                    ignore_spans.setdefault(rule_index, []).append((start, end_index + 1))
+                elif role == _IGNORE:
+                    ignore_spans.setdefault(rule_index, []).append((start, stop))
                 else:
-                    query_hits.setdefault(rule_index, {}).setdefault(label, []).append((start, end_index + 1))
+                    query_hits.setdefault(rule_index, {}).setdefault(label, []).append((start, stop))
         matches: list[RouteMatch] = []
-        for rule_index in sorted(set(term_hits) | set(query_hits)):
+        candidates = sorted(term_hits.keys() | query_hits.keys()) if query_hits else sorted(term_hits)
+        for rule_index in candidates:
             if rule_index in excluded:
                 continue
             compiled = self._compiled[rule_index]
             norm_spans: list[Span] = []
             labels: dict[str, None] = {}
             if compiled.rule.terms:
-                contexts = ignore_spans.get(rule_index, [])
-                kept = [
-                    hit
-                    for hit in term_hits.get(rule_index, [])
-                    if not any(c_start <= hit[0] and hit[1] <= c_end for c_start, c_end in contexts)
-                ]
+                kept = term_hits.get(rule_index, [])
+                contexts = ignore_spans.get(rule_index)
+                if contexts:
+                    kept = [
+                        hit
+                        for hit in kept
+                        if not any(c_start <= hit[0] and hit[1] <= c_end for c_start, c_end in contexts)
+                    ]
                 if not kept:
                     continue
                 for start, end, label in kept:
@@ -271,7 +293,12 @@ class Router:
                     if written is not None:
                         norm_spans.extend(spans)
                         labels.setdefault(written, None)
-            original = _merge((offsets[start][0], offsets[end - 1][1]) for start, end in norm_spans)
+            if len(norm_spans) == 1:
+                original: tuple[Span, ...] = (
+                    (offsets[norm_spans[0][0]][0], offsets[norm_spans[0][1] - 1][1]),
+                )
+            else:
+                original = _merge((offsets[start][0], offsets[end - 1][1]) for start, end in norm_spans)
             matches.append(RouteMatch(compiled.rule.org_id, compiled.rule.rule_id, original, tuple(labels)))
         return matches
 
