@@ -22,6 +22,3 @@ timezone = settings.TIME_ZONE
 enable_utc = True
 beat_schedule = beat_schedule()
 beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")
-if settings.CELERY_EMBEDDED_BROKER:
-    # The SQLAlchemy transport polls its table; one second keeps latency low without busy-looping.
-    broker_transport_options = {"polling_interval": 1.0}
