@@ -20,8 +20,10 @@ from typing import Any
 DAY_S = 86_400.0
 WEEK_DAYS = 7
 MIN_DAYS_DAILY = 1.0
-MIN_DAYS_WEEKLY = 14.0
+MIN_DAYS_WEEKLY = 8.0
 CORRECTION_CLAMP = 4.0
+PROFILE_MAX_RATIO = 2.5
+PROFILE_SLACK = 2.0
 
 
 @dataclass(slots=True)
@@ -196,8 +198,22 @@ class SeasonalBaseline:
         self.n += 1
         level_alpha = max(alpha, 1.0 / self.n)
         self.level += level_alpha * (value - self.level)
+        if multiplicative:
+            slow = self._cap_for_profile(wall_s, slow)
         self._learn_slot(wall_s, slow)
         self._learn_day(wall_s, slow)
+
+    def _cap_for_profile(self, wall_s: float, value: float) -> float:
+        """Counts: the profile takes at most PROFILE_MAX_RATIO x its current value per bucket, so a launch
+        (x2) reaches it in days while a firestorm (x10 and more) barely moves it."""
+        if not self.n_slots:
+            return value
+        slot = int((wall_s % DAY_S) // self.slot_s)
+        weight = self.slot_weight[slot]
+        if weight <= 0.0:
+            return value
+        current = self.slot_sum[slot] / weight
+        return min(value, PROFILE_MAX_RATIO * current + PROFILE_SLACK)
 
     def _learn_slot(self, wall_s: float, value: float) -> None:
         if not self.n_slots:
