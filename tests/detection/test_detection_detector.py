@@ -226,3 +226,16 @@ def test_busy_count_series_going_silent_is_a_drop_but_sparse_zeros_are_not() -> 
     assert not any(s.is_surge for s in scores[500:510])
     sparse = _poisson(0.5, 600, seed=15)
     assert not any(s.drop for s in score_series(_times(600), sparse, bucket=FIVE_MIN))
+
+
+def test_steady_large_integer_metric_is_not_held_to_poisson_noise() -> None:
+    rng = np.random.default_rng(16)
+    speeds = [
+        float(round(65 + rng.normal(0, 1.5))) for _ in range(800)
+    ]  # integers, far steadier than Poisson
+    speeds[700] = 52.0
+    speeds[750] = 78.0
+    scores = score_series(_times(800), speeds, bucket=FIVE_MIN)
+    assert scores[700].is_alarm and scores[700].drop
+    assert scores[750].is_surge
+    assert sum(s.is_alarm for s in scores[100:700]) <= 2

@@ -30,6 +30,8 @@ STATE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1)
 MAD_TO_SIGMA = 1.2533  # mean absolute deviation -> standard deviation for a normal law
 DROP_MIN_EXPECTED = 10.0  # counts: below this expected level, drops are not scored in "auto" direction
+POISSON_FLOOR_UNTIL = 10.0  # expected counts up to this keep a dispersion of at least 1
+MIN_DISPERSION = 0.02
 MIN_REAL_HISTORY = 4  # real values seen before their spread is trusted
 ADAPT_AFTER_FACTOR = 1.5  # a one-sided excess lasting this many level half-lives is taken as a new level
 
@@ -72,7 +74,7 @@ class BurstDetector:
         self._last_abs: float | None = None
         self._aware: bool | None = None
         self._n = 0
-        self._dispersion = 1.0  # variance of Anscombe residuals (>= 1: Poisson or wider)
+        self._dispersion = 1.0  # variance of Anscombe residuals (1 for Poisson counts)
         self._abs_dev = 0.0  # mean absolute residual, real-valued path
         self._cusum_up = 0.0
         self._cusum_down = 0.0
@@ -246,8 +248,21 @@ class BurstDetector:
 
     def _standardise(self, value: float, expected: float) -> float:
         if self._is_count:
-            return count_z(value, expected, self._dispersion)
+            return count_z(value, expected, self._effective_dispersion(expected))
         return (value - expected) / self._real_scale(expected)
+
+    def _effective_dispersion(self, expected: float) -> float:
+        """Overdispersion is taken as measured; underdispersion only where counts are large.
+
+        Small counts keep the Poisson floor (1): a quiet rule's residuals look tame until they don't. Large
+        integer series that are steadier than Poisson (speeds, levels, queue lengths) may go below it, or a
+        5% rise in a metric with a 1% spread would go unnoticed.
+        """
+        if expected <= POISSON_FLOOR_UNTIL:
+            floor = 1.0
+        else:
+            floor = max(MIN_DISPERSION, (POISSON_FLOOR_UNTIL / expected) ** 2)
+        return max(floor, self._dispersion)
 
     def _real_scale(self, expected: float) -> float:
         floor = 1e-9 + 1e-4 * abs(expected)
@@ -274,8 +289,9 @@ class BurstDetector:
             # Spread is always learned from the clipped value: a firestorm is not evidence of noisiness.
             if self._is_count:
                 residual = anscombe_residual(clipped, expected)
-                self._dispersion += self._scale_alpha * (residual * residual - self._dispersion)
-                self._dispersion = max(1.0, self._dispersion)
+                alpha = max(self._scale_alpha, 1.0 / self._n)  # running mean at first, then EWMA
+                self._dispersion += alpha * (residual * residual - self._dispersion)
+                self._dispersion = max(MIN_DISPERSION, self._dispersion)
             else:
                 deviation = abs(clipped - expected)
                 alpha = max(self._scale_alpha, 1.0 / self._n)
@@ -291,7 +307,7 @@ class BurstDetector:
         """
         cfg = self.config
         if self._is_count:
-            spread = cfg.winsor_z * math.sqrt(self._dispersion)
+            spread = cfg.winsor_z * math.sqrt(self._effective_dispersion(expected))
             high = anscombe_inverse(anscombe(upper_reference) + spread)
             low = anscombe_inverse(anscombe(expected) - spread)
         else:
