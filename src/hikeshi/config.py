@@ -10,7 +10,7 @@ Django.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Django の秘密鍵。未設定なら初回に生成し DATA_DIR/secret_key (権限 0600) に保存。",
         secret=True,
     ),
-    Setting("HIKESHI_DEBUG", "0", "Django debug mode (never in production).", "デバッグモード (本番では無効に)。"),
+    Setting(
+        "HIKESHI_DEBUG", "0", "Django debug mode (never in production).", "デバッグモード (本番では無効に)。"
+    ),
     Setting(
         "HIKESHI_ALLOWED_HOSTS",
         "127.0.0.1,localhost",
@@ -191,7 +193,9 @@ def env_bool(name: str, env: Mapping[str, str] | None = None) -> bool:
     raise ConfigError(f"{name}={value!r}: expected 1 or 0 (true/false, yes/no, on/off)")
 
 
-def env_int(name: str, env: Mapping[str, str] | None = None, *, minimum: int = 0, maximum: int = 2**31) -> int:
+def env_int(
+    name: str, env: Mapping[str, str] | None = None, *, minimum: int = 0, maximum: int = 2**31
+) -> int:
     value = _raw(name, env)
     try:
         number = int(value)
@@ -244,7 +248,7 @@ def check_all(env: Mapping[str, str] | None = None) -> list[str]:
     source = os.environ if env is None else env
     for name in sorted(k for k in source if k.startswith("HIKESHI_") and k not in SETTINGS_BY_NAME):
         problems.append(f"{name}: unknown setting (see the configuration table in README.md)")
-    checks = [
+    checks: list[Callable[[], object]] = [
         lambda: env_int("HIKESHI_PORT", env, minimum=1, maximum=65535),
         lambda: env_int("HIKESHI_WEB_WORKERS", env, minimum=1, maximum=64),
         lambda: env_int("HIKESHI_WORKER_CONCURRENCY", env, minimum=1, maximum=64),

@@ -149,7 +149,9 @@ def test_password_reset_sends_a_working_link(alpha: Tenant) -> None:
     response = client.get(link.group(1), follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0]
-    done = client.post(form_url, {"new_password1": "another-passphrase-77", "new_password2": "another-passphrase-77"})
+    done = client.post(
+        form_url, {"new_password1": "another-passphrase-77", "new_password2": "another-passphrase-77"}
+    )
     assert done.status_code == 302
     assert Client().login(username=alpha.member.email, password="another-passphrase-77")
 

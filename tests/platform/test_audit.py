@@ -15,7 +15,9 @@ def test_create_update_delete_are_recorded_with_actor_and_diff(alpha: Tenant) ->
     client.force_login(alpha.admin)
     client.post("/o/alpha/response/", {"title": "異物混入の投稿", "level": 2, "summary": ""})
     incident = Incident.objects.get(title="異物混入の投稿")
-    created = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="response.Incident", object_id=incident.pk)
+    created = AuditEvent.objects.get(
+        action=AuditAction.CREATE, object_type="response.Incident", object_id=incident.pk
+    )
     assert created.organization == alpha.org and created.actor == alpha.admin
     client.post(f"/o/alpha/response/incidents/{incident.pk}/update/", {"level": 3})
     updated = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_id=incident.pk).first()

@@ -40,12 +40,16 @@ def test_bad_arguments_give_one_line_and_nonzero_exit(data_dir: Path) -> None:
     again = run(["org", "create", "acme2", "--name", "x"], data_dir)
     assert duplicate.returncode == 0 and again.returncode != 0 and "acme2" in again.stderr
     unknown_org = run(["user", "invite", "--org", "nope", "--email", "a@example.com"], data_dir)
-    assert unknown_org.returncode != 0 and "nope" in unknown_org.stderr and "Traceback" not in unknown_org.stderr
+    assert (
+        unknown_org.returncode != 0 and "nope" in unknown_org.stderr and "Traceback" not in unknown_org.stderr
+    )
 
 
 def test_user_invite_prints_link(data_dir: Path) -> None:
     run(["org", "create", "invitee-org", "--name", "招待テスト"], data_dir)
-    result = run(["user", "invite", "--org", "invitee-org", "--email", "x@example.com", "--no-email"], data_dir)
+    result = run(
+        ["user", "invite", "--org", "invitee-org", "--email", "x@example.com", "--no-email"], data_dir
+    )
     assert result.returncode == 0, result.stderr
     assert "/accounts/invite/" in result.stdout
 

@@ -15,7 +15,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from hikeshi.api.models import APIToken
 from hikeshi.api.routes import api
-
 from tests.platform.conftest import PASSWORD, Tenant
 
 # Routes that anyone may open without logging in.
@@ -58,7 +57,9 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterato
 
 
 def web_routes() -> list[tuple[str, str]]:
-    return [(route, name) for route, name in _walk(get_resolver().url_patterns) if not route.startswith("api/")]
+    return [
+        (route, name) for route, name in _walk(get_resolver().url_patterns) if not route.startswith("api/")
+    ]
 
 
 def _params(route: str) -> list[str]:

@@ -19,14 +19,15 @@ class TwoFactorEnforcementMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        # A user who has a device always logs in through the verify step, so reaching the check
+        # unverified means no confirmed device yet.
         if (
             user is not None
             and user.is_authenticated
             and not request.path.startswith(ALWAYS_ALLOWED_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()
+            and two_factor_required(user)
+            and confirmed_device(user) is None
         ):
-            # A user who has a device always logs in through the verify step, so reaching here
-            # unverified means no confirmed device yet.
-            if two_factor_required(user) and confirmed_device(user) is None:  # type: ignore[arg-type]
-                return redirect(reverse("accounts:twofactor_setup") + "?required=1")
+            return redirect(reverse("accounts:twofactor_setup") + "?required=1")
         return self.get_response(request)

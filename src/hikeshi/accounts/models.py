@@ -39,7 +39,9 @@ class User(AbstractUser):
     operator_role = models.CharField(
         _("運営ロール"), max_length=20, choices=OperatorRole.choices, blank=True, default=""
     )
-    language = models.CharField(_("表示言語"), max_length=5, default="ja", choices=[("ja", "日本語"), ("en", "English")])
+    language = models.CharField(
+        _("表示言語"), max_length=5, default="ja", choices=[("ja", "日本語"), ("en", "English")]
+    )
 
     audit_fields = ("email", "display_name", "operator_role", "is_active", "language")
 

@@ -9,7 +9,9 @@ def expire_invitations() -> int:
     """Revoke invitations past their expiry so their links stop working even if the clock is skewed later."""
     from hikeshi.tenancy.models import Invitation
 
-    expired = Invitation.objects.filter(accepted_at__isnull=True, revoked=False, expires_at__lte=timezone.now())
+    expired = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked=False, expires_at__lte=timezone.now()
+    )
     count = 0
     for invitation in expired.iterator():
         invitation.revoked = True

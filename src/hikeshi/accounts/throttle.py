@@ -24,9 +24,7 @@ def _keys(email: str, ip: str | None) -> tuple[str, str]:
 def is_locked(email: str, ip: str | None) -> bool:
     pair, account = _keys(email, ip)
     limit = settings.LOGIN_MAX_FAILURES
-    return bool(
-        (cache.get(pair) or 0) >= limit or (cache.get(account) or 0) >= limit * ACCOUNT_WIDE_FACTOR
-    )
+    return bool((cache.get(pair) or 0) >= limit or (cache.get(account) or 0) >= limit * ACCOUNT_WIDE_FACTOR)
 
 
 def register_failure(email: str, ip: str | None) -> None:

@@ -28,7 +28,9 @@ PENDING_NEXT = "pending_2fa_next"
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
 
@@ -52,7 +54,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         ip = request.META.get("REMOTE_ADDR")
         if throttle.is_locked(email, ip):
             locked = True
-            form.add_error(None, _("ログインの失敗が続いたため一時的にロックしています。しばらくしてからお試しください。"))
+            form.add_error(
+                None,
+                _("ログインの失敗が続いたため一時的にロックしています。しばらくしてからお試しください。"),
+            )
         else:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is None:
@@ -61,11 +66,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 throttle.reset(email, ip)
                 next_url = _safe_next(request)
-                if confirmed_device(user) is not None:  # type: ignore[arg-type]
+                if confirmed_device(user) is not None:
                     request.session[PENDING_USER] = user.pk
                     request.session[PENDING_NEXT] = next_url
                     return redirect("accounts:twofactor_verify")
-                return _complete_login(request, user, next_url)  # type: ignore[arg-type]
+                return _complete_login(request, user, next_url)
     status = 429 if locked else (400 if request.method == "POST" else 200)
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status
@@ -83,7 +88,9 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
         ip = request.META.get("REMOTE_ADDR")
         device = confirmed_device(user)
         if throttle.is_locked(user.email, ip):
-            form.add_error(None, _("失敗が続いたため一時的にロックしています。しばらくしてからお試しください。"))
+            form.add_error(
+                None, _("失敗が続いたため一時的にロックしています。しばらくしてからお試しください。")
+            )
         elif device is not None and device.verify_token(form.cleaned_data["token"].strip()):
             throttle.reset(user.email, ip)
             next_url = request.session.pop(PENDING_NEXT, reverse(settings.LOGIN_REDIRECT_URL))
@@ -165,7 +172,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         translation.activate(user.language)
         messages.success(request, _("保存しました。"))
         response = redirect("accounts:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax", secure=settings.HTTPS)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax", secure=settings.HTTPS
+        )
         return response
     return render(
         request,
@@ -185,7 +194,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.is_authenticated and request.user.pk == existing.pk:
             if request.method == "POST":
                 do_accept_invitation(invitation, existing)
-                messages.success(request, _("%(org)s に参加しました。") % {"org": invitation.organization.name})
+                messages.success(
+                    request, _("%(org)s に参加しました。") % {"org": invitation.organization.name}
+                )
                 return redirect("tenancy:org_home", org=invitation.organization.slug)
             return render(request, "accounts/invitation_join.html", {"invitation": invitation})
         login_url = reverse("accounts:login") + "?next=" + request.path
@@ -201,5 +212,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         do_accept_invitation(invitation, user)
         messages.success(request, _("登録が完了しました。"))
-        return _complete_login(request, user, reverse("tenancy:org_home", args=[invitation.organization.slug]))
+        return _complete_login(
+            request, user, reverse("tenancy:org_home", args=[invitation.organization.slug])
+        )
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})

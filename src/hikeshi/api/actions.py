@@ -13,7 +13,7 @@ from hikeshi.accounts.models import User
 from hikeshi.api.models import APIToken
 from hikeshi.tenancy.models import Organization, Role
 
-TOKEN_PREFIX = "hks_"
+TOKEN_PREFIX = "hks_"  # noqa: S105 - a public marker that makes leaked tokens easy to scan for
 LAST_USED_GRANULARITY = timedelta(minutes=5)
 
 

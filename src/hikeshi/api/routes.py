@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Router
 
 from hikeshi import __version__
 from hikeshi.api.auth import AUTH, access_org_by_api
@@ -66,7 +66,10 @@ def _member_out(m: Membership) -> MemberOut:
 @orgs.get("/{org}/members", response=list[MemberOut])
 def list_members(request: HttpRequest, org: str) -> list[MemberOut]:
     access = access_org_by_api(request, org, require="admin").access
-    return [_member_out(m) for m in Membership.objects.filter(organization=access.organization).select_related("user")]
+    return [
+        _member_out(m)
+        for m in Membership.objects.filter(organization=access.organization).select_related("user")
+    ]
 
 
 @orgs.get("/{org}/members/{member_id}", response=MemberOut)
@@ -79,8 +82,10 @@ def get_member(request: HttpRequest, org: str, member_id: int) -> MemberOut:
 
 
 @orgs.get("/{org}/audit", response=list[AuditEventOut])
-def list_audit(request: HttpRequest, org: str, limit: int = Query(100, ge=1, le=1000)) -> list[AuditEventOut]:
+def list_audit(request: HttpRequest, org: str, limit: int = 100) -> list[AuditEventOut]:
+    """The newest audit events first; ``limit`` is clamped to 1..1000."""
     access = access_org_by_api(request, org, require="admin").access
+    limit = max(1, min(limit, 1000))
     events = AuditEvent.objects.filter(organization=access.organization)[:limit]
     return [
         AuditEventOut(

@@ -14,8 +14,8 @@ from django.db import models
 from django.db.models.signals import post_delete, post_init, post_save
 
 from hikeshi.audit.actions import record
-from hikeshi.audit.models import AuditAction
 from hikeshi.audit.context import Actor, acting_as, current_actor
+from hikeshi.audit.models import AuditAction
 
 
 def _audited(sender: type[models.Model]) -> tuple[str, ...] | None:
@@ -34,7 +34,11 @@ def _snapshot(instance: models.Model, fields: tuple[str, ...]) -> dict[str, Any]
 
 def _organization_of(instance: models.Model) -> Any:
     if instance._meta.label == "tenancy.Organization":
-        return instance if instance.pk and type(instance).objects.filter(pk=instance.pk).exists() else None
+        return (
+            instance
+            if instance.pk and type(instance)._default_manager.filter(pk=instance.pk).exists()
+            else None
+        )
     return getattr(instance, "organization", None)
 
 

@@ -25,6 +25,8 @@ EVAL_TARGETS: dict[str, str] = {
 }
 BENCH_TARGETS: dict[str, str] = {
     "analysis": "hikeshi.analysis.bench:main",
+    "routing": "hikeshi.ingest.bench:main",
+    "detection": "hikeshi.detection.bench:main",
 }
 
 EXIT_USAGE = 2

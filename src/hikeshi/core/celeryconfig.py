@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from hikeshi.core.periodic import beat_schedule
+from hikeshi.core import periodic
 
 broker_url = settings.CELERY_BROKER_URL
 broker_connection_retry_on_startup = True
@@ -20,5 +20,5 @@ worker_prefetch_multiplier = 1
 worker_hijack_root_logger = False
 timezone = settings.TIME_ZONE
 enable_utc = True
-beat_schedule = beat_schedule()
+beat_schedule = periodic.beat_schedule()
 beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")

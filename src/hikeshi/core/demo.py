@@ -42,7 +42,11 @@ def seed_demo() -> DemoLogin:
             OPERATOR_EMAIL, password, display_name="運営 太郎", operator_role=OperatorRole.ADMIN
         )
         foods = Organization.objects.create(
-            slug=DEMO_ORG_SLUG, name="株式会社サンプル食品", kind="company", industry="食品製造・販売", size="medium"
+            slug=DEMO_ORG_SLUG,
+            name="株式会社サンプル食品",
+            kind="company",
+            industry="食品製造・販売",
+            size="medium",
         )
         school = Organization.objects.create(
             slug="sakura-gakuen", name="さくら学園高等学校", kind="school", industry="教育", size="small"
@@ -63,7 +67,9 @@ def seed_demo() -> DemoLogin:
             opened_by=operator,
         )
         do_add_timeline_entry(incident, text="品質保証部に製造ロットの確認を依頼。", author=operator)
-        do_add_timeline_entry(incident, text="お客様相談室に問い合わせ対応の想定問答を共有。", author=operator)
+        do_add_timeline_entry(
+            incident, text="お客様相談室に問い合わせ対応の想定問答を共有。", author=operator
+        )
     path = settings.DATA_DIR / LOGIN_FILE
     path.touch(mode=0o600)
     path.write_text(password if not os.environ.get("HIKESHI_DEMO_PASSWORD") else "")

@@ -36,5 +36,7 @@ def judgement_segments(text: str, judgement: dict) -> list[Segment]:  # type: ig
         for cat in judgement.get("categories", [])
         for ev in cat.get("evidence", [])
     ]
-    spans += [(int(p["start"]), int(p["end"]), f"個人情報: {p['type']}", "pii") for p in judgement.get("pii", [])]
+    spans += [
+        (int(p["start"]), int(p["end"]), f"個人情報: {p['type']}", "pii") for p in judgement.get("pii", [])
+    ]
     return segments(text, spans)

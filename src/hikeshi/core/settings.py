@@ -31,7 +31,7 @@ DEBUG = env_bool("HIKESHI_DEBUG")
 HTTPS = env_bool("HIKESHI_HTTPS")
 HOST = env_str("HIKESHI_HOST")
 PORT = env_int("HIKESHI_PORT", minimum=1, maximum=65535)
-ALLOWED_HOSTS = env_list("HIKESHI_ALLOWED_HOSTS") + ["testserver"]
+ALLOWED_HOSTS = [*env_list("HIKESHI_ALLOWED_HOSTS"), "testserver"]
 BASE_URL = (env_url("HIKESHI_BASE_URL", schemes=("http", "https")) or f"http://{HOST}:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 

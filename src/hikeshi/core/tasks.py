@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 
-def enqueue(task: Task, **kwargs: Any) -> None:
+def enqueue(task: Task[Any, Any], **kwargs: Any) -> None:
     """Queue ``task`` once the current transaction commits (immediately when there is none).
 
     Arguments must be JSON: a task that receives model instances would act on stale

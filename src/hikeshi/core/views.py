@@ -17,7 +17,7 @@ HEARTBEAT_STALE = timedelta(minutes=3)
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    visible = organizations_for_user(request.user)  # type: ignore[arg-type]
+    visible = organizations_for_user(request.user)
     last = request.session.get("last_org")
     if last and visible.filter(slug=last).exists():
         return redirect("tenancy:org_home", org=last)

@@ -37,7 +37,8 @@ def do_change_level(incident: Incident, *, level: int, author: User | None) -> I
         incident.save(update_fields=["level"])
         do_add_timeline_entry(
             incident,
-            text=_("危険度を %(old)s から %(new)s に変更しました。") % {"old": old, "new": incident.get_level_display()},
+            text=_("危険度を %(old)s から %(new)s に変更しました。")
+            % {"old": old, "new": incident.get_level_display()},
             author=author,
         )
     return incident

@@ -9,7 +9,9 @@ from hikeshi.response.models import IncidentLevel
 class IncidentForm(forms.Form):
     title = forms.CharField(label=_("件名"), max_length=200)
     level = forms.TypedChoiceField(label=_("危険度"), choices=IncidentLevel.choices, coerce=int, initial=1)
-    summary = forms.CharField(label=_("概要"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    summary = forms.CharField(
+        label=_("概要"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+    )
 
 
 class TimelineForm(forms.Form):

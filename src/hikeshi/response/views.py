@@ -65,6 +65,10 @@ def incident_update(request: HttpRequest, access: OrgAccess, incident_id: int) -
         return render(
             request,
             "response/_timeline.html",
-            {"incident": incident, "entries": incident.entries.select_related("author"), "timeline_form": TimelineForm()},
+            {
+                "incident": incident,
+                "entries": incident.entries.select_related("author"),
+                "timeline_form": TimelineForm(),
+            },
         )
     return redirect("response:incident_detail", org=access.organization.slug, incident_id=incident.pk)

@@ -97,7 +97,7 @@ def do_invite(
 
 
 def find_open_invitation(token: str) -> Invitation | None:
-    invitation = (
+    invitation: Invitation | None = (
         Invitation.objects.select_related("organization").filter(token_hash=hash_token(token)).first()
     )
     if invitation is None or invitation.status != "pending":

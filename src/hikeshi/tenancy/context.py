@@ -16,5 +16,5 @@ def current_organization(request: HttpRequest) -> dict[str, Any]:
     return {
         "org_access": access,
         "current_org": access.organization if access else None,
-        "switchable_orgs": organizations_for_user(user).only("slug", "name")[:200],  # type: ignore[arg-type]
+        "switchable_orgs": organizations_for_user(user).only("slug", "name")[:200],
     }

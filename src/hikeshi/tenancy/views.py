@@ -78,12 +78,16 @@ def members(request: HttpRequest, access: OrgAccess) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
-            messages.success(request, _("%(email)s に招待メールを送りました。") % {"email": issued.invitation.email})
+            messages.success(
+                request, _("%(email)s に招待メールを送りました。") % {"email": issued.invitation.email}
+            )
             return redirect("tenancy:members", org=org.slug)
     context = {
         "form": form,
         "memberships": Membership.objects.filter(organization=org).select_related("user"),
-        "invitations": Invitation.objects.for_org(org).filter(accepted_at__isnull=True).select_related("invited_by"),
+        "invitations": Invitation.objects.for_org(org)
+        .filter(accepted_at__isnull=True)
+        .select_related("invited_by"),
     }
     return render(request, "tenancy/members.html", context)
 

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         generated = password is None
         password = password or secrets.token_urlsafe(12)
         with acting_as(Actor(label="cli")):
-            User.objects.create_superuser(email, password, display_name=name, operator_role=OperatorRole.ADMIN)
+            User.objects.create_superuser(
+                email, password, display_name=name, operator_role=OperatorRole.ADMIN
+            )
         self.stdout.write(f"created operator admin {email.lower()}")
         if generated:
             self.stdout.write(f"password: {password}")

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for role in ROLES:
             # Each role in its own session so a terminal Ctrl-C reaches us once and we stop them in order.
-            children[role] = subprocess.Popen(
+            children[role] = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
                 [sys.executable, "-m", "hikeshi.cli", role], start_new_session=True
             )
         exit_code = 0
@@ -35,7 +35,9 @@ class Command(BaseCommand):
             while not stopping:
                 for role, child in children.items():
                     if child.poll() is not None:
-                        self.stderr.write(f"hikeshi serve: {role} exited with code {child.returncode}; stopping")
+                        self.stderr.write(
+                            f"hikeshi serve: {role} exited with code {child.returncode}; stopping"
+                        )
                         exit_code = 1
                         stopping = True
                         break
