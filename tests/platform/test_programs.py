@@ -40,7 +40,7 @@ def test_monitoring_ranks_pasted_posts_by_risk(alpha: Tenant) -> None:
     client.force_login(alpha.member)
     body = client.post("/o/alpha/monitoring/", {"posts": f"今日はいい天気\n{RISKY}"}).content.decode()
     body = body.split('id="results"', 1)[1]
-    assert body.index("運転して帰った") < body.index("今日はいい天気")
+    assert body.index("illegal_act") < body.index("今日はいい天気")
 
 
 def test_api_analyze_returns_judgements(alpha: Tenant) -> None:
