@@ -1,0 +1,296 @@
+"""``hikeshi eval`` (= ``hikeshi eval analysis``): measure the analysis engine and its models.
+
+Sections:
+- ``cases``: the team's labelled cases (``evalcases/*.jsonl``) through the full analyzer, per category.
+- ``toxicity``: the ``toxicity`` model on the RTP-LX dev half (rows ``id % 4 == 2``, never trained on).
+- ``wrongdoing``: the ``wrongdoing`` model on JCommonsenseMorality ``data_val.csv`` (never trained on).
+
+Exit status: 0 when every requested section ran, 1 when one was skipped (data or models absent; the
+reason is printed in one line), 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hikeshi.analysis.training.data import DataUnavailable, load_jcm, load_rtp_lx
+from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
+
+EVALCASES_DIR = pathlib.Path(__file__).resolve().parent / "evalcases"
+SECTIONS = ("cases", "toxicity", "wrongdoing")
+FLAGGED_LEVELS = frozenset({"medium", "high", "critical"})
+TARGETS = {
+    "risky_recall": 0.95,
+    "benign_flagged_share": 0.05,
+    "toxicity_f1": 0.80,
+    "wrongdoing_accuracy": 0.80,
+}
+BATCH = 512
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+
+
+class SectionSkipped(Exception):
+    """A section cannot run here; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    id: str
+    text: str
+    category: str | None
+    risky: bool
+
+
+def load_cases(directory: pathlib.Path) -> list[EvalCase]:
+    """Every ``*.jsonl`` directly in ``directory`` (not sub-folders such as ``dev/``), validated."""
+    files = sorted(directory.glob("*.jsonl"))
+    if not files:
+        raise SectionSkipped(f"no evaluation cases (*.jsonl) in {directory}")
+    cases: list[EvalCase] = []
+    seen: set[str] = set()
+    for path in files:
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{where}: not JSON: {exc}") from exc
+            if not isinstance(row, dict):
+                raise ValueError(f"{where}: expected a JSON object")
+            case_id, text, category, risky = (
+                row.get("id"),
+                row.get("text"),
+                row.get("category"),
+                row.get("risky"),
+            )
+            if not isinstance(case_id, str) or not isinstance(text, str) or not isinstance(risky, bool):
+                raise ValueError(f"{where}: need string id and text and boolean risky")
+            if category is not None and not isinstance(category, str):
+                raise ValueError(f"{where}: category must be a string or null")
+            if risky and category is None:
+                raise ValueError(f"{where}: a risky case needs a category")
+            if case_id in seen:
+                raise ValueError(f"{where}: duplicate id {case_id!r}")
+            seen.add(case_id)
+            cases.append(EvalCase(case_id, text, category, risky))
+    return cases
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def score_cases(cases: Sequence[EvalCase], judgements: Sequence[Any]) -> dict[str, Any]:
+    """Per-category precision/recall and the overall figures from analyzer judgements.
+
+    A risky case is detected when its category is among the judgement's categories at level medium or
+    above. For category C, a false positive is a benign case flagged (medium+) with C among its
+    categories; a risky case of another category flagged with C is not counted either way, because a
+    post can rightly carry two risks.
+    """
+    if len(cases) != len(judgements):
+        raise ValueError(f"{len(cases)} cases but {len(judgements)} judgements")
+    per_category: dict[str, dict[str, int]] = {}
+    risky_total = risky_detected = benign_total = benign_flagged = 0
+    misses: list[str] = []
+    false_alarms: list[str] = []
+    for case, judgement in zip(cases, judgements, strict=True):
+        flagged = judgement.level in FLAGGED_LEVELS
+        codes = {entry.code for entry in judgement.categories} if flagged else set()
+        if case.category is not None:
+            per_category.setdefault(case.category, {"tp": 0, "fn": 0, "fp": 0, "risky": 0, "benign": 0})
+        if case.risky:
+            assert case.category is not None
+            counts = per_category[case.category]
+            counts["risky"] += 1
+            risky_total += 1
+            if case.category in codes:
+                counts["tp"] += 1
+                risky_detected += 1
+            else:
+                counts["fn"] += 1
+                misses.append(case.id)
+        else:
+            benign_total += 1
+            if case.category is not None:
+                per_category[case.category]["benign"] += 1
+            if flagged:
+                benign_flagged += 1
+                false_alarms.append(case.id)
+            for code in codes:
+                per_category.setdefault(code, {"tp": 0, "fn": 0, "fp": 0, "risky": 0, "benign": 0})
+                per_category[code]["fp"] += 1
+    categories = {
+        code: {
+            "precision": _ratio(c["tp"], c["tp"] + c["fp"]),
+            "recall": _ratio(c["tp"], c["tp"] + c["fn"]),
+            "risky_cases": c["risky"],
+            "benign_cases": c["benign"],
+            "false_positives": c["fp"],
+        }
+        for code, c in sorted(per_category.items())
+    }
+    return {
+        "categories": categories,
+        "risky_recall": _ratio(risky_detected, risky_total),
+        "benign_flagged_share": _ratio(benign_flagged, benign_total),
+        "risky_cases": risky_total,
+        "benign_cases": benign_total,
+        "missed_ids": misses,
+        "false_alarm_ids": false_alarms,
+    }
+
+
+def evaluate_cases(directory: pathlib.Path) -> dict[str, Any]:
+    from hikeshi.analysis import get_analyzer
+
+    cases = load_cases(directory)
+    analyzer = get_analyzer()
+    judgements: list[Any] = []
+    for start in range(0, len(cases), BATCH):
+        judgements.extend(analyzer.analyze([c.text for c in cases[start : start + BATCH]]))
+    result = score_cases(cases, judgements)
+    result["cases_dir"] = str(directory)
+    result["models_loaded"] = analyzer.models_loaded
+    result["model_status"] = analyzer.status().get("model")
+    return result
+
+
+def _model_report(probabilities: Sequence[float], labels: Sequence[int], dataset: str) -> dict[str, Any]:
+    scores = binary_scores(list(probabilities), list(labels))
+    return {
+        "dataset": dataset,
+        **scores.as_dict(),
+        "ece": round(expected_calibration_error(list(probabilities), list(labels)), 4),
+        "reliability": [b.as_dict() for b in reliability_table(list(probabilities), list(labels))],
+    }
+
+
+def _load_models(model_dir: pathlib.Path | None) -> Any:
+    from hikeshi.analysis.models import ModelSet, ModelUnavailable
+
+    try:
+        return ModelSet.load(model_dir)
+    except ModelUnavailable as exc:
+        raise SectionSkipped(f"models unavailable: {exc}") from exc
+
+
+def evaluate_toxicity(data_dir: pathlib.Path | None, model_dir: pathlib.Path | None) -> dict[str, Any]:
+    try:
+        dev = load_rtp_lx("dev", data_dir)
+    except DataUnavailable as exc:
+        raise SectionSkipped(str(exc)) from exc
+    probs = _load_models(model_dir).predict(dev.texts)["toxicity"]
+    return _model_report(
+        probs.tolist(), dev.labels, "RTP-LX ja dev half (id % 4 == 2), toxic = mean Toxicity >= 3"
+    )
+
+
+def evaluate_wrongdoing(data_dir: pathlib.Path | None, model_dir: pathlib.Path | None) -> dict[str, Any]:
+    try:
+        val = load_jcm("val", data_dir)
+    except DataUnavailable as exc:
+        raise SectionSkipped(str(exc)) from exc
+    probs = _load_models(model_dir).predict(val.texts)["wrongdoing"]
+    return _model_report(probs.tolist(), val.labels, "JCommonsenseMorality data_val.csv, 1 = morally wrong")
+
+
+def _fmt(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for name, reason in report["skipped"].items():
+        lines.append(f"[{name}] skipped: {reason}")
+    cases = report.get("cases")
+    if cases:
+        lines.append(f"[cases] {cases['cases_dir']} (models: {cases['model_status']})")
+        lines.append(f"  {'category':<26}{'precision':>10}{'recall':>8}{'risky':>7}{'benign':>7}{'FP':>5}")
+        for code, c in cases["categories"].items():
+            lines.append(
+                f"  {code:<26}{_fmt(c['precision']):>10}{_fmt(c['recall']):>8}"
+                f"{c['risky_cases']:>7}{c['benign_cases']:>7}{c['false_positives']:>5}"
+            )
+        lines.append(
+            f"  risky recall {_fmt(cases['risky_recall'])} (target >= {TARGETS['risky_recall']}) over "
+            f"{cases['risky_cases']} cases; benign flagged {_fmt(cases['benign_flagged_share'])} "
+            f"(target <= {TARGETS['benign_flagged_share']}) over {cases['benign_cases']} cases"
+        )
+    for name, metric, target in (
+        ("toxicity", "f1", "toxicity_f1"),
+        ("wrongdoing", "accuracy", "wrongdoing_accuracy"),
+    ):
+        section = report.get(name)
+        if not section:
+            continue
+        lines.append(f"[{name}] {section['dataset']}")
+        lines.append(
+            f"  {metric} {section[metric]:.3f} (target >= {TARGETS[target]}); precision {section['precision']:.3f}"
+            f" recall {section['recall']:.3f} accuracy {section['accuracy']:.3f} n={section['n']}"
+            f" positives={section['positives']}; ECE {section['ece']:.3f}"
+        )
+        lines.append(f"  {'bin':<11}{'count':>6}{'predicted':>11}{'observed':>10}")
+        for b in section["reliability"]:
+            if b["count"]:
+                lines.append(
+                    f"  {b['low']:.1f}-{b['high']:.1f}    {b['count']:>6}{b['mean_predicted']:>11.3f}"
+                    f"{b['observed_rate']:>10.3f}"
+                )
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hikeshi eval", description="Measure the analysis engine and its models."
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument(
+        "--section", action="append", choices=SECTIONS, help="run only this section (repeatable; default all)"
+    )
+    parser.add_argument(
+        "--cases",
+        type=pathlib.Path,
+        default=EVALCASES_DIR,
+        help="directory of *.jsonl cases (default: the test set)",
+    )
+    parser.add_argument("--data-dir", type=pathlib.Path, default=None, help="shared data directory")
+    parser.add_argument(
+        "--model-dir", type=pathlib.Path, default=None, help="model directory (default: shipped)"
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints its one-line error itself
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    sections = args.section or list(SECTIONS)
+    report: dict[str, Any] = {"skipped": {}}
+    runners = {
+        "cases": lambda: evaluate_cases(args.cases),
+        "toxicity": lambda: evaluate_toxicity(args.data_dir, args.model_dir),
+        "wrongdoing": lambda: evaluate_wrongdoing(args.data_dir, args.model_dir),
+    }
+    for name in SECTIONS:
+        if name not in sections:
+            continue
+        try:
+            report[name] = runners[name]()
+        except SectionSkipped as exc:
+            report["skipped"][name] = str(exc)
+        except (ValueError, OSError) as exc:
+            print(f"hikeshi eval: {name}: {exc}", file=sys.stderr)
+            return EXIT_SKIPPED
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render_text(report))
+    return EXIT_SKIPPED if report["skipped"] else EXIT_OK

@@ -1,0 +1,312 @@
+"""Trained statistical models of the analysis engine: toxicity and confessed wrongdoing.
+
+Run time needs only numpy. A text becomes hashed character n-grams (after NFKC, lower case, katakana folded
+to hiragana and long character runs shortened); each head scores the n-grams (and, for toxicity, hits of a
+team-written lexicon) with a linear model, and a calibration curve fitted on held-out folds turns the score into a
+probability. The featuriser here is the one the training code uses, so train and run time cannot drift.
+
+The model files are plain-array ``.npz`` files (loaded with ``allow_pickle=False``) plus ``model_info.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_FORMAT_VERSION = 1
+HEADS: tuple[str, ...] = ("toxicity", "wrongdoing")
+INFO_FILE = "model_info.json"
+DEFAULT_MODEL_DIR = pathlib.Path(__file__).resolve().parent / "modeldata"
+
+# Longer texts are cut: a post is short, and hostile input must not cost unbounded time.
+MAX_CHARS = 4000
+
+_BOS, _EOS, _SEP = "\x02", "\x03", "\x00"
+_KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
+_LONG_RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# Distinct odd multipliers per (order, position) so that "ab" and "ba" hash apart; a final mix spreads bits.
+_MAX_ORDER = 5
+_MULTIPLIERS = np.array(
+    [
+        [
+            (0x9E3779B97F4A7C15 * (7 + 2 * (order * _MAX_ORDER + pos)) | 1) & 0xFFFFFFFFFFFFFFFF
+            for pos in range(order)
+        ]
+        + [0] * (_MAX_ORDER - order)
+        for order in range(_MAX_ORDER + 1)
+    ],
+    dtype=np.uint64,
+)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class ModelUnavailable(Exception):
+    """The model files are missing, unreadable or of another format version."""
+
+
+def normalise(text: str) -> str:
+    """The text as the models see it: NFKC, lower case, hiragana, runs of 3+ equal characters cut to 2."""
+    folded = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).lower().translate(_KATAKANA_TO_HIRAGANA)
+    return _LONG_RUN.sub(r"\1\1", _CONTROL.sub(" ", folded))[:MAX_CHARS]
+
+
+@dataclass(frozen=True)
+class HashedBatch:
+    """Hashed n-grams of a batch: ``buckets[i]`` occurs in text ``docs[i]``; ``scale`` = 1/sqrt(n-grams per text).
+
+    ``full`` holds the 64-bit hashes the buckets come from (for exact lexicon look-ups).
+    Entries are grouped by text (all of text 0 first), so ``starts`` gives each text's first entry.
+    """
+
+    buckets: IntArray
+    full: npt.NDArray[np.uint64]
+    docs: IntArray
+    scale: FloatArray
+    starts: IntArray
+
+
+def _ngram_hashes(codes: npt.NDArray[np.uint64], n: int) -> npt.NDArray[np.uint64]:
+    """64-bit hashes of every n-gram of ``codes`` (position i covers codes[i:i+n])."""
+    count = codes.shape[0] - n + 1
+    h = codes[:count] * _MULTIPLIERS[n, 0]
+    for k in range(1, n):
+        h = h + codes[k : k + count] * _MULTIPLIERS[n, k]
+    mixed: npt.NDArray[np.uint64] = (h ^ (h >> np.uint64(31))) * _MIX
+    return mixed
+
+
+def term_hashes(terms: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The 64-bit n-gram hash of each whole term (normalised like a text); terms must be 1-5 characters."""
+    out = np.zeros(len(terms), dtype=np.uint64)
+    for index, term in enumerate(terms):
+        folded = normalise(term)
+        if not 1 <= len(folded) <= _MAX_ORDER:
+            raise ValueError(
+                f"lexicon term {term!r} normalises to {len(folded)} characters, allowed 1..{_MAX_ORDER}"
+            )
+        codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        out[index] = _ngram_hashes(codes, len(folded))[0]
+    return out
+
+
+def hash_ngrams(texts: Sequence[str], orders: Sequence[int], bits: int) -> HashedBatch:
+    """Character n-grams of every text hashed into ``2**bits`` buckets, vectorised over the whole batch."""
+    if not 1 <= bits <= 30:
+        raise ValueError(f"hash bits must be in 1..30, got {bits}")
+    if not orders or any(not 1 <= n <= _MAX_ORDER for n in orders):
+        raise ValueError(f"n-gram orders must be in 1..{_MAX_ORDER}, got {list(orders)}")
+    n_docs = len(texts)
+    joined = _SEP.join(_BOS + normalise(t) + _EOS for t in texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    length = codes.shape[0]
+    sep_before = np.concatenate(([0], np.cumsum(codes == 0)))  # separators in codes[:i]
+    hash_rows: list[npt.NDArray[np.uint64]] = []
+    pos_rows: list[IntArray] = []
+    for n in orders:
+        count = length - n + 1
+        if count <= 0:
+            continue
+        # An n-gram is valid when no separator lies inside it, i.e. it stays within one text.
+        valid = np.flatnonzero(sep_before[n : n + count] == sep_before[:count])
+        hash_rows.append(_ngram_hashes(codes, n)[valid])
+        pos_rows.append(valid.astype(np.int64))
+    full = np.concatenate(hash_rows) if hash_rows else np.zeros(0, np.uint64)
+    positions = np.concatenate(pos_rows) if pos_rows else np.zeros(0, np.int64)
+    docs = sep_before[positions].astype(np.int64)
+    order = np.argsort(docs, kind="stable")
+    full, docs = full[order], docs[order]
+    buckets = (full >> np.uint64(64 - bits)).astype(np.int64)
+    per_doc = np.bincount(docs, minlength=n_docs)
+    starts = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64)
+    scale = 1.0 / np.sqrt(np.maximum(per_doc, 1))
+    return HashedBatch(buckets=buckets, full=full, docs=docs, scale=scale, starts=starts)
+
+
+def lexicon_hits(
+    batch: HashedBatch, hashes: npt.NDArray[np.uint64], tiers: IntArray, n_tiers: int, n_docs: int
+) -> FloatArray:
+    """Per text and tier, how many n-grams are lexicon terms (``hashes`` sorted; ``tiers`` aligned)."""
+    if not hashes.size or not batch.full.size:
+        return np.zeros((n_docs, n_tiers), dtype=np.float64)
+    index = np.minimum(np.searchsorted(hashes, batch.full), hashes.size - 1)
+    match = np.flatnonzero(hashes[index] == batch.full)
+    cells = batch.docs[match] * n_tiers + tiers[index[match]]
+    counts = np.bincount(cells, minlength=n_docs * n_tiers).astype(np.float64)
+    return counts.reshape(n_docs, n_tiers)
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out
+
+
+@dataclass(frozen=True)
+class Head:
+    """One output: featuriser settings, the scorer's weights and the calibration curve."""
+
+    name: str
+    orders: tuple[int, ...]
+    bits: int
+    kind: str  # "linear": hashed n-gram weights plus optional lexicon tiers
+    arrays: dict[str, npt.NDArray[Any]]
+    calib_x: FloatArray
+    calib_y: FloatArray
+
+    def raw_scores(self, batch: HashedBatch, n_docs: int) -> FloatArray:
+        """Uncalibrated scores (the model's logits) for every text of the batch."""
+        weights = self.arrays["weights"]
+        sums = np.bincount(batch.docs, weights=weights[batch.buckets], minlength=n_docs)
+        out: FloatArray = sums * batch.scale + float(self.arrays["bias"])
+        if "lexicon_weights" in self.arrays:
+            out += self.lexicon_features(batch, n_docs) @ self.arrays["lexicon_weights"]
+        return out
+
+    def lexicon_features(self, batch: HashedBatch, n_docs: int) -> FloatArray:
+        """log(1 + hits) per lexicon tier: dense features next to the n-grams."""
+        weights = self.arrays["lexicon_weights"]
+        hits = lexicon_hits(
+            batch, self.arrays["lexicon_hashes"], self.arrays["lexicon_tiers"], weights.size, n_docs
+        )
+        out: FloatArray = np.log1p(hits)
+        return out
+
+    def calibrate(self, scores: FloatArray) -> FloatArray:
+        out: FloatArray = np.clip(np.interp(scores, self.calib_x, self.calib_y), 0.0, 1.0)
+        return out
+
+
+_REQUIRED = {
+    "linear": ("weights", "bias"),
+}
+
+
+def save_head(path: pathlib.Path, head: Head) -> None:
+    """Write a head as a compressed plain-array ``.npz`` (used by training)."""
+    payload: dict[str, Any] = {
+        "format_version": np.array(MODEL_FORMAT_VERSION),
+        "kind": np.array(head.kind),
+        "orders": np.array(head.orders, dtype=np.int64),
+        "bits": np.array(head.bits),
+        "calib_x": head.calib_x,
+        "calib_y": head.calib_y,
+        **head.arrays,
+    }
+    np.savez_compressed(path, **payload)
+
+
+def load_head(path: pathlib.Path, name: str) -> Head:
+    if not path.is_file():
+        raise ModelUnavailable(f"model file missing: {path} (run `make train` to build it)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ModelUnavailable(f"model file unreadable: {path}: {exc}") from exc
+    if "format_version" not in arrays:
+        raise ModelUnavailable(f"model file {path} has no format_version; expected {MODEL_FORMAT_VERSION}")
+    version = int(arrays.pop("format_version"))
+    if version != MODEL_FORMAT_VERSION:
+        raise ModelUnavailable(
+            f"model file {path} has format version {version}, this code reads version {MODEL_FORMAT_VERSION}"
+            " (run `make train` to rebuild it)"
+        )
+    try:
+        kind = str(arrays.pop("kind"))
+        orders = tuple(int(n) for n in arrays.pop("orders"))
+        bits = int(arrays.pop("bits"))
+        calib_x = arrays.pop("calib_x").astype(np.float64)
+        calib_y = arrays.pop("calib_y").astype(np.float64)
+    except KeyError as exc:
+        raise ModelUnavailable(f"model file {path} lacks array {exc}") from exc
+    missing = [key for key in _REQUIRED.get(kind, ()) if key not in arrays]
+    if kind not in _REQUIRED or missing:
+        raise ModelUnavailable(f"model file {path}: kind {kind!r} with missing arrays {missing}")
+    if kind == "linear" and arrays["weights"].shape != (1 << bits,):
+        raise ModelUnavailable(
+            f"model file {path}: weights shape {arrays['weights'].shape} != ({1 << bits},)"
+        )
+    lexicon_keys = ("lexicon_hashes", "lexicon_tiers", "lexicon_weights")
+    present = [key in arrays for key in lexicon_keys]
+    if any(present) and not all(present):
+        raise ModelUnavailable(f"model file {path}: lexicon arrays incomplete, need all of {lexicon_keys}")
+    if all(present):
+        hashes, tiers = arrays["lexicon_hashes"], arrays["lexicon_tiers"]
+        if hashes.dtype != np.uint64 or hashes.shape != tiers.shape or np.any(hashes[1:] < hashes[:-1]):
+            raise ModelUnavailable(
+                f"model file {path}: lexicon hashes must be sorted uint64 aligned with tiers"
+            )
+        if tiers.size and (tiers.min() < 0 or tiers.max() >= arrays["lexicon_weights"].size):
+            raise ModelUnavailable(f"model file {path}: lexicon tier index out of range")
+    if (
+        calib_x.ndim != 1
+        or calib_x.shape != calib_y.shape
+        or calib_x.size < 2
+        or np.any(np.diff(calib_x) < 0)
+    ):
+        raise ModelUnavailable(f"model file {path}: calibration curve is not an increasing 1-D table")
+    return Head(name, orders, bits, kind, arrays, calib_x, calib_y)
+
+
+class ModelSet:
+    """The shipped heads, loaded once; ``predict`` is safe to call from many threads."""
+
+    def __init__(self, heads: dict[str, Head], info: dict[str, object]) -> None:
+        self._heads = heads
+        self._info = info
+
+    @classmethod
+    def load(cls, directory: pathlib.Path | None = None) -> ModelSet:
+        root = DEFAULT_MODEL_DIR if directory is None else pathlib.Path(directory)
+        info_path = root / INFO_FILE
+        if not info_path.is_file():
+            raise ModelUnavailable(f"model info missing: {info_path} (run `make train` to build the models)")
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelUnavailable(f"model info unreadable: {info_path}: {exc}") from exc
+        if not isinstance(info, dict) or info.get("format_version") != MODEL_FORMAT_VERSION:
+            found = info.get("format_version") if isinstance(info, dict) else None
+            raise ModelUnavailable(
+                f"model info {info_path} has format version {found!r}, this code reads {MODEL_FORMAT_VERSION}"
+            )
+        heads = {name: load_head(root / f"{name}.npz", name) for name in HEADS}
+        return cls(heads, info)
+
+    def predict(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        """Calibrated probabilities per head, one per text, in input order."""
+        if isinstance(texts, str):
+            raise TypeError("predict takes a sequence of texts, not a single str")
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{index}] is {type(text).__name__}, expected str")
+        n_docs = len(texts)
+        batches: dict[tuple[tuple[int, ...], int], HashedBatch] = {}
+        result: dict[str, npt.NDArray[np.float64]] = {}
+        for name, head in self._heads.items():
+            key = (head.orders, head.bits)
+            if key not in batches:
+                batches[key] = hash_ngrams(texts, head.orders, head.bits)
+            result[name] = head.calibrate(head.raw_scores(batches[key], n_docs))
+        return result
+
+    def info(self) -> dict[str, object]:
+        details = dict(self._info)
+        details["heads"] = {
+            name: {"kind": head.kind, "orders": list(head.orders), "hash_bits": head.bits}
+            for name, head in self._heads.items()
+        }
+        return details

@@ -1,0 +1,149 @@
+"""Fitting a head: hashed features, logistic regression, out-of-fold scores and calibration.
+
+Training-time only: scipy and scikit-learn are imported here and nowhere on the run-time path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from hikeshi.analysis.models import Head, hash_ngrams, lexicon_hits, normalise, term_hashes
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Sorted 64-bit term hashes with their tier: exact n-gram look-ups, one dense feature per tier."""
+
+    hashes: npt.NDArray[np.uint64]
+    tiers: IntArray
+    n_tiers: int
+
+    @classmethod
+    def build(cls, entries: Sequence[tuple[int, str]], orders: Sequence[int]) -> Lexicon:
+        by_hash: dict[int, int] = {}
+        for tier, term in entries:
+            digest = int(term_hashes([term])[0])
+            if by_hash.get(digest, tier) != tier:
+                raise ValueError(f"lexicon term {term!r} appears in two tiers")
+            by_hash[digest] = tier
+        hashes = np.array(sorted(by_hash), dtype=np.uint64)
+        tiers = np.array([by_hash[int(h)] for h in hashes], dtype=np.int64)
+        lengths = {len(normalise(term)) for _, term in entries}
+        missing = sorted(n for n in lengths if n not in orders)
+        if missing:
+            raise ValueError(
+                f"lexicon has terms of {missing} characters but the head only hashes orders {orders}"
+            )
+        return cls(hashes, tiers, int(tiers.max()) + 1 if tiers.size else 0)
+
+
+@dataclass(frozen=True)
+class LinearSettings:
+    orders: tuple[int, ...]
+    bits: int
+    c: float
+    class_weight: str | None
+    calibration: str  # "platt" or "isotonic"
+
+
+def feature_matrix(
+    texts: Sequence[str], orders: Sequence[int], bits: int, lexicon: Lexicon | None = None
+) -> sp.csr_matrix:
+    """The exact features the run-time scorer uses: bucket counts scaled by 1/sqrt(n-grams of the text),
+    then (with a lexicon) one column of log(1 + hits) per tier."""
+    batch = hash_ngrams(texts, orders, bits)
+    values = batch.scale[batch.docs]
+    ngrams = sp.csr_matrix((values, (batch.docs, batch.buckets)), shape=(len(texts), 1 << bits))
+    if lexicon is None or not lexicon.n_tiers:
+        return ngrams
+    hits = lexicon_hits(batch, lexicon.hashes, lexicon.tiers, lexicon.n_tiers, len(texts))
+    return sp.hstack([ngrams, sp.csr_matrix(np.log1p(hits))]).tocsr()
+
+
+def _fit_lr(x: sp.csr_matrix, y: IntArray, settings: LinearSettings) -> LogisticRegression:
+    model = LogisticRegression(C=settings.c, class_weight=settings.class_weight, max_iter=3000)
+    model.fit(x, y)
+    return model
+
+
+def out_of_fold_scores(
+    x: sp.csr_matrix,
+    y: IntArray,
+    settings: LinearSettings,
+    *,
+    folds: int,
+    seed: int,
+    groups: IntArray | None = None,
+    extra_x: sp.csr_matrix | None = None,
+    extra_y: IntArray | None = None,
+) -> FloatArray:
+    """Raw scores of every row from a model that did not see it (extra rows always train, never score).
+
+    ``groups`` keeps rows of a group (a minimal pair) in the same fold, so a pair cannot leak.
+    """
+    scores = np.zeros(x.shape[0], dtype=np.float64)
+    if groups is not None:
+        splits = GroupKFold(n_splits=folds).split(x, y, groups)
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y)
+    for train_idx, test_idx in splits:
+        fold_x, fold_y = x[train_idx], y[train_idx]
+        if extra_x is not None and extra_y is not None:
+            fold_x = sp.vstack([fold_x, extra_x]).tocsr()
+            fold_y = np.concatenate([fold_y, extra_y])
+        scores[test_idx] = _fit_lr(fold_x, fold_y, settings).decision_function(x[test_idx])
+    return scores
+
+
+def calibration_curve(scores: FloatArray, y: IntArray, method: str) -> tuple[FloatArray, FloatArray]:
+    """A monotone score->probability table for ``np.interp``, fitted on out-of-fold scores."""
+    if method == "platt":
+        platt = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+        a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        low, high = float(scores.min()) - 10.0, float(scores.max()) + 10.0
+        grid = np.linspace(low, high, 1025)
+        return grid, 1.0 / (1.0 + np.exp(-(a * grid + b)))
+    if method == "isotonic":
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y)
+        xs = np.asarray(iso.X_thresholds_, dtype=np.float64)
+        ys = np.asarray(iso.y_thresholds_, dtype=np.float64)
+        # Keep probabilities off exact 0/1: a calibrated "certain" is never earned by a linear model.
+        return xs, np.clip(ys, 0.005, 0.995)
+    raise ValueError(f"unknown calibration method {method!r}")
+
+
+def fit_linear_head(
+    name: str,
+    x: sp.csr_matrix,
+    y: IntArray,
+    settings: LinearSettings,
+    calibration_scores: FloatArray,
+    calibration_labels: IntArray,
+    lexicon: Lexicon | None = None,
+) -> Head:
+    """The final head: trained on all of ``x``; calibrated on out-of-fold scores of the same recipe."""
+    model = _fit_lr(x, y, settings)
+    coef = model.coef_[0]
+    n_buckets = 1 << settings.bits
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "weights": coef[:n_buckets].astype(np.float32),
+        "bias": np.array(model.intercept_[0], dtype=np.float64),
+    }
+    if lexicon is not None and lexicon.n_tiers:
+        arrays["lexicon_hashes"] = lexicon.hashes
+        arrays["lexicon_tiers"] = lexicon.tiers
+        arrays["lexicon_weights"] = coef[n_buckets:].astype(np.float64)
+    calib_x, calib_p = calibration_curve(calibration_scores, calibration_labels, settings.calibration)
+    return Head(name, settings.orders, settings.bits, "linear", arrays, calib_x, calib_p)

@@ -1,0 +1,199 @@
+"""The analysis models: featuriser, file format, loading errors, and the shipped heads' behaviour."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from hikeshi.analysis import models
+from hikeshi.analysis.models import (
+    MODEL_FORMAT_VERSION,
+    Head,
+    ModelSet,
+    ModelUnavailable,
+    hash_ngrams,
+    lexicon_hits,
+    normalise,
+    save_head,
+    term_hashes,
+)
+
+SHIPPED = models.DEFAULT_MODEL_DIR
+needs_shipped = pytest.mark.skipif(
+    not (SHIPPED / models.INFO_FILE).is_file(), reason="shipped models not built (run `make train`)"
+)
+
+
+def test_normalise_folds_width_case_kana_and_long_runs() -> None:
+    assert normalise("ＡＢＣ１２３") == "abc123"
+    assert normalise("バカ") == normalise("ばか") == "ばか"
+    assert normalise("しねええええ") == "しねええ"
+    assert normalise("a\x00b") == "a b"  # the separator can never come from user text
+
+
+def test_ngram_counts_per_text_and_grouping() -> None:
+    texts = ["あいう", "", "xy"]
+    batch = hash_ngrams(texts, (1, 2, 3), 16)
+    # Each text is wrapped in begin/end markers: L+2 characters give L+2, L+1, L n-grams of order 1, 2, 3.
+    expected = [5 + 4 + 3, 2 + 1 + 0, 4 + 3 + 2]
+    assert np.bincount(batch.docs, minlength=3).tolist() == expected
+    assert batch.starts.tolist() == [0, expected[0], expected[0] + expected[1]]
+    assert np.all(np.diff(batch.docs) >= 0)
+    assert batch.buckets.min() >= 0 and batch.buckets.max() < 1 << 16
+    assert np.allclose(batch.scale, 1 / np.sqrt(expected))
+
+
+def test_ngrams_do_not_depend_on_batch_neighbours() -> None:
+    alone = hash_ngrams(["東京に行った"], (1, 2, 3, 4), 18)
+    mixed = hash_ngrams(["前の文", "東京に行った", "後"], (1, 2, 3, 4), 18)
+    assert sorted(alone.full.tolist()) == sorted(mixed.full[mixed.docs == 1].tolist())
+
+
+def test_hash_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="bits"):
+        hash_ngrams(["a"], (1,), 40)
+    with pytest.raises(ValueError, match="orders"):
+        hash_ngrams(["a"], (9,), 10)
+    with pytest.raises(ValueError, match="characters"):
+        term_hashes(["とても長い言葉です"])
+
+
+def test_lexicon_hits_count_exact_terms_after_normalisation() -> None:
+    hashes = np.sort(term_hashes(["クズ", "死ね"]))
+    tiers = np.array([0, 0], dtype=np.int64)
+    batch = hash_ngrams(["くずだな、死ね死ね", "くすりを飲む", "ＫＵＺＵ"], (1, 2, 3, 4), 18)
+    hits = lexicon_hits(batch, hashes, tiers, 1, 3)
+    assert hits[:, 0].tolist() == [3.0, 0.0, 0.0]
+
+
+def _write_model_dir(directory: pathlib.Path, version: int = MODEL_FORMAT_VERSION) -> None:
+    """A tiny hand-built model set: the n-gram 悪 weighs +4 for both heads, calibration is the identity
+    on a logistic curve sampled densely."""
+    bits = 10
+    weights = np.zeros(1 << bits, dtype=np.float32)
+    bucket = int(hash_ngrams(["悪"], (1,), bits).buckets[1])  # [BOS, 悪, EOS]
+    weights[bucket] = 4.0
+    grid = np.linspace(-20, 20, 401)
+    for name in models.HEADS:
+        head = Head(
+            name,
+            (1,),
+            bits,
+            "linear",
+            {"weights": weights, "bias": np.array(-1.0)},
+            grid,
+            1 / (1 + np.exp(-grid)),
+        )
+        save_head(directory / f"{name}.npz", head)
+    info = {"format_version": version, "trained_date": "2026-01-01", "data": [], "metrics": {}}
+    (directory / models.INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
+
+
+def test_round_trip_gives_the_expected_probabilities(tmp_path: pathlib.Path) -> None:
+    _write_model_dir(tmp_path)
+    model_set = ModelSet.load(tmp_path)
+    out = model_set.predict(["悪", "良"])
+    # "悪" alone: 3 unigrams (BOS, 悪, EOS) so the scale is 1/sqrt(3); score = 4/sqrt(3) - 1.
+    expected = 1 / (1 + np.exp(-(4 / np.sqrt(3) - 1)))
+    assert out["toxicity"][0] == pytest.approx(expected, abs=1e-3)
+    assert out["wrongdoing"][1] == pytest.approx(1 / (1 + np.exp(1.0)), abs=1e-3)
+    assert model_set.info()["format_version"] == MODEL_FORMAT_VERSION
+    assert model_set.predict([])["toxicity"].shape == (0,)
+
+
+def test_missing_directory_names_the_file(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(ModelUnavailable, match=r"model info missing: .*model_info\.json"):
+        ModelSet.load(tmp_path / "nowhere")
+
+
+def test_missing_head_file_names_the_file(tmp_path: pathlib.Path) -> None:
+    _write_model_dir(tmp_path)
+    (tmp_path / "wrongdoing.npz").unlink()
+    with pytest.raises(ModelUnavailable, match=r"model file missing: .*wrongdoing\.npz"):
+        ModelSet.load(tmp_path)
+
+
+def test_other_format_version_is_refused(tmp_path: pathlib.Path) -> None:
+    _write_model_dir(tmp_path, version=MODEL_FORMAT_VERSION + 1)
+    with pytest.raises(ModelUnavailable, match=f"format version {MODEL_FORMAT_VERSION + 1}"):
+        ModelSet.load(tmp_path)
+
+
+def test_corrupt_head_file_is_refused(tmp_path: pathlib.Path) -> None:
+    _write_model_dir(tmp_path)
+    (tmp_path / "toxicity.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ModelUnavailable, match=r"unreadable: .*toxicity\.npz"):
+        ModelSet.load(tmp_path)
+
+
+def test_predict_rejects_a_bare_string_and_non_strings(tmp_path: pathlib.Path) -> None:
+    _write_model_dir(tmp_path)
+    model_set = ModelSet.load(tmp_path)
+    with pytest.raises(TypeError, match="sequence of texts"):
+        model_set.predict("悪")
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        model_set.predict(["悪", 3])  # type: ignore[list-item]
+
+
+def test_models_module_needs_no_training_libraries() -> None:
+    code = (
+        "import sys, hikeshi.analysis.models as m; m.ModelSet;"
+        "bad = [n for n in ('sklearn', 'scipy', 'django') if n in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@needs_shipped
+def test_shipped_models_are_small_and_documented() -> None:
+    total = sum(p.stat().st_size for p in SHIPPED.iterdir() if p.is_file())
+    assert total < 5_000_000
+    info = ModelSet.load().info()
+    assert info["format_version"] == MODEL_FORMAT_VERSION
+    assert {"toxicity", "wrongdoing"} <= set(info["metrics"])  # type: ignore[arg-type]
+    assert (SHIPPED / "MODEL_CARD.md").is_file()
+
+
+@needs_shipped
+def test_shipped_models_rank_obvious_cases() -> None:
+    out = ModelSet.load().predict(
+        [
+            "お前なんか死ね、このクズ野郎",
+            "今日はいい天気なので散歩しました",
+            "店の金を盗んで遊びに使った",
+            "道に落ちていた財布を交番に届けた",
+        ]
+    )
+    assert out["toxicity"][0] > 0.5 > out["toxicity"][1]
+    assert out["wrongdoing"][2] > out["wrongdoing"][3]
+    for values in out.values():
+        assert np.all((values >= 0) & (values <= 1))
+
+
+@needs_shipped
+def test_shipped_predictions_do_not_depend_on_the_batch() -> None:
+    model_set = ModelSet.load()
+    texts = ["ぶっ殺すぞ", "ありがとうございました", "赤信号だったのでアクセルを踏んだ"]
+    together = model_set.predict(texts)
+    for index, text in enumerate(texts):
+        alone = model_set.predict([text])
+        for name in models.HEADS:
+            assert alone[name][0] == pytest.approx(together[name][index])
+
+
+@needs_shipped
+def test_shipped_models_are_fast_enough() -> None:
+    model_set = ModelSet.load()
+    texts = [f"今日のランチは{i}番目のお店で、店員さんの対応がとても良かったです" for i in range(5000)]
+    model_set.predict(texts[:100])
+    started = time.process_time()
+    model_set.predict(texts)
+    per_post = (time.process_time() - started) / len(texts)
+    # The budget is ~15-20 microseconds per post; allow slack for a loaded CI machine.
+    assert per_post < 60e-6, f"{per_post * 1e6:.1f} µs per post"
