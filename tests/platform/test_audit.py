@@ -49,3 +49,25 @@ def test_members_cannot_read_the_log(alpha: Tenant) -> None:
     client = Client()
     client.force_login(alpha.member)
     assert client.get("/o/alpha/audit/").status_code == 404
+
+
+def test_export_is_recorded_and_neutralises_formulas(alpha: Tenant) -> None:
+    alpha.incident.title = "=HYPERLINK(1)"
+    alpha.incident.save()
+    client = Client()
+    client.force_login(alpha.admin)
+    response = client.get("/o/alpha/audit/export.csv")
+    body = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "'=HYPERLINK(1)" in body and ",=HYPERLINK" not in body
+    assert AuditEvent.objects.filter(
+        action=AuditAction.EXPORT, organization=alpha.org, actor=alpha.admin
+    ).exists()
+
+
+def test_outsider_sees_no_organisation(alpha: Tenant, outsider: object) -> None:
+    client = Client()
+    client.force_login(outsider)  # type: ignore[arg-type]
+    for path in ("/o/alpha/", "/o/alpha/prevention/", "/o/alpha/audit/export.csv"):
+        assert client.get(path).status_code == 404, path
+    assert alpha.org.name not in client.get("/orgs/").content.decode()
