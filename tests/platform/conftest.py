@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,8 @@ class Tenant:
     incident: Incident
     invitation: Invitation
     token_secret: str
+    # Objects of other apps, keyed by name, made by their tests/<app>/tenancy_params.py.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _tenant(slug: str, name: str) -> Tenant:
@@ -37,7 +42,20 @@ def _tenant(slug: str, name: str) -> Tenant:
     incident = do_open_incident(org, title=f"{name} incident", level=2, summary="", opened_by=admin)
     invitation = do_invite(org, f"new@{slug}.example", send_email=False).invitation
     _token, secret = do_create_token(org, name="ci", role=Role.ORG_ADMIN, created_by=admin)
-    return Tenant(org, admin, member, employee, admin_m, incident, invitation, secret)
+    tenant = Tenant(org, admin, member, employee, admin_m, incident, invitation, secret)
+    for module in tenancy_param_modules():
+        module.make_objects(tenant)
+    return tenant
+
+
+def tenancy_param_modules() -> list[Any]:
+    """Every tests/<app>/tenancy_params.py: each makes its app's objects for a tenant (make_objects)
+    and says how to fill its URL parameters (PARAMS), so the isolation test covers its routes."""
+    tests_dir = Path(__file__).resolve().parents[1]
+    return [
+        importlib.import_module(f"tests.{path.parent.name}.tenancy_params")
+        for path in sorted(tests_dir.glob("*/tenancy_params.py"))
+    ]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from hikeshi.api.models import APIToken
 from hikeshi.api.routes import api
-from tests.platform.conftest import PASSWORD, Tenant
+from tests.platform.conftest import PASSWORD, Tenant, tenancy_param_modules
 
 # Routes that anyone may open without logging in.
 PUBLIC_ROUTES = {
@@ -44,6 +44,8 @@ PARAMS: dict[str, Callable[[Tenant], Any]] = {
     "uidb64": lambda t: "MQ",
     "path": lambda t: "x",
 }
+for _module in tenancy_param_modules():
+    PARAMS.update(_module.PARAMS)
 
 
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:

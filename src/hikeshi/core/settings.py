@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hikeshi.prevention",
     "hikeshi.monitoring",
     "hikeshi.response",
+    "hikeshi.alerts",
 ]
 
 MIDDLEWARE = [

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("hikeshi.prevention.urls")),
     path("", include("hikeshi.monitoring.urls")),
     path("", include("hikeshi.response.urls")),
+    path("", include("hikeshi.alerts.urls")),
     path("api/v1/", api.urls),
 ]
