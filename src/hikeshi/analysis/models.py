@@ -10,6 +10,7 @@ The model files are plain-array ``.npz`` files (loaded with ``allow_pickle=False
 
 from __future__ import annotations
 
+import functools
 import json
 import pathlib
 import re
@@ -31,24 +32,16 @@ DEFAULT_MODEL_DIR = pathlib.Path(__file__).resolve().parent / "modeldata"
 MAX_CHARS = 4000
 
 _BOS, _EOS, _SEP = "\x02", "\x03", "\x00"
-_KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
-_LONG_RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Controls become spaces; NUL only separates texts inside a batch, so user NULs are cleaned first.
+_USER_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-# Distinct odd multipliers per (order, position) so that "ab" and "ba" hash apart; a final mix spreads bits.
+# One odd multiplier per position inside the n-gram (so "ab" and "ba" hash apart), a salt per order
+# (so an n-gram never equals one of another order), and a final mix that spreads the bits.
 _MAX_ORDER = 5
-_MULTIPLIERS = np.array(
-    [
-        [
-            (0x9E3779B97F4A7C15 * (7 + 2 * (order * _MAX_ORDER + pos)) | 1) & 0xFFFFFFFFFFFFFFFF
-            for pos in range(order)
-        ]
-        + [0] * (_MAX_ORDER - order)
-        for order in range(_MAX_ORDER + 1)
-    ],
-    dtype=np.uint64,
-)
+_POSITION_MULTIPLIERS = [np.uint64((0x9E3779B97F4A7C15 * (7 + 2 * pos)) & 0xFFFFFFFFFFFFFFFF | 1) for pos in range(5)]
+_ORDER_SALTS = [np.uint64((0xD6E8FEB86659FD93 * (order + 3)) & 0xFFFFFFFFFFFFFFFF) for order in range(6)]
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT_31 = np.uint64(31)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -58,10 +51,36 @@ class ModelUnavailable(Exception):
     """The model files are missing, unreadable or of another format version."""
 
 
+def _joined_codes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Code points of every text normalised and wrapped as BOS+text+EOS, joined by NUL.
+
+    NFKC and lower case run once on the whole batch (NFKC cannot compose across BOS, a starter); the
+    per-character steps run vectorised on the code points.
+    """
+    cut = [t if len(t) <= MAX_CHARS else t[:MAX_CHARS] for t in texts]
+    joined = _SEP.join(_BOS + t + _EOS for t in cut)
+    if joined.count(_SEP) != max(len(cut) - 1, 0):
+        joined = _SEP.join(_BOS + _USER_CONTROL.sub(" ", t) + _EOS for t in cut)
+    folded = unicodedata.normalize("NFKC", joined).lower()
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+    katakana = (codes >= 0x30A1) & (codes <= 0x30F6)
+    control = (codes == 1) | ((codes >= 4) & (codes <= 8)) | ((codes >= 11) & (codes <= 31)) | (codes == 127)
+    codes = np.where(katakana, codes - 0x60, np.where(control, 32, codes)).astype(np.uint64)
+    # Runs of three or more equal characters keep their first two ("しねええええ" -> "しねええ").
+    if codes.size > 2:
+        run = np.concatenate(([False, False], (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2])))
+        codes = codes[~run]
+    return codes
+
+
 def normalise(text: str) -> str:
-    """The text as the models see it: NFKC, lower case, hiragana, runs of 3+ equal characters cut to 2."""
-    folded = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).lower().translate(_KATAKANA_TO_HIRAGANA)
-    return _LONG_RUN.sub(r"\1\1", _CONTROL.sub(" ", folded))[:MAX_CHARS]
+    """The text as the models see it: NFKC, lower case, hiragana, runs of 3+ equal characters cut to 2.
+
+    Texts longer than ``MAX_CHARS`` are cut first: a post is short, and hostile input must not cost
+    unbounded time.
+    """
+    codes = _joined_codes([text])[1:-1]
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
 @dataclass(frozen=True)
@@ -69,23 +88,17 @@ class HashedBatch:
     """Hashed n-grams of a batch: ``buckets[i]`` occurs in text ``docs[i]``; ``scale`` = 1/sqrt(n-grams per text).
 
     ``full`` holds the 64-bit hashes the buckets come from (for exact lexicon look-ups).
-    Entries are grouped by text (all of text 0 first), so ``starts`` gives each text's first entry.
     """
 
     buckets: IntArray
     full: npt.NDArray[np.uint64]
     docs: IntArray
     scale: FloatArray
-    starts: IntArray
 
 
-def _ngram_hashes(codes: npt.NDArray[np.uint64], n: int) -> npt.NDArray[np.uint64]:
-    """64-bit hashes of every n-gram of ``codes`` (position i covers codes[i:i+n])."""
-    count = codes.shape[0] - n + 1
-    h = codes[:count] * _MULTIPLIERS[n, 0]
-    for k in range(1, n):
-        h = h + codes[k : k + count] * _MULTIPLIERS[n, k]
-    mixed: npt.NDArray[np.uint64] = (h ^ (h >> np.uint64(31))) * _MIX
+def _mix(raw: npt.NDArray[np.uint64], order: int) -> npt.NDArray[np.uint64]:
+    salted = raw ^ _ORDER_SALTS[order]
+    mixed: npt.NDArray[np.uint64] = (salted ^ (salted >> _SHIFT_31)) * _MIX
     return mixed
 
 
@@ -95,56 +108,73 @@ def term_hashes(terms: Sequence[str]) -> npt.NDArray[np.uint64]:
     for index, term in enumerate(terms):
         folded = normalise(term)
         if not 1 <= len(folded) <= _MAX_ORDER:
-            raise ValueError(
-                f"lexicon term {term!r} normalises to {len(folded)} characters, allowed 1..{_MAX_ORDER}"
-            )
+            raise ValueError(f"lexicon term {term!r} normalises to {len(folded)} characters, allowed 1..{_MAX_ORDER}")
         codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        out[index] = _ngram_hashes(codes, len(folded))[0]
+        raw = np.zeros(1, dtype=np.uint64)
+        for pos in range(len(folded)):
+            raw = raw + codes[pos : pos + 1] * _POSITION_MULTIPLIERS[pos]
+        out[index] = _mix(raw, len(folded))[0]
     return out
 
 
 def hash_ngrams(texts: Sequence[str], orders: Sequence[int], bits: int) -> HashedBatch:
-    """Character n-grams of every text hashed into ``2**bits`` buckets, vectorised over the whole batch."""
+    """Character n-grams of every text hashed into ``2**bits`` buckets, vectorised over the whole batch.
+
+    The order of the entries is by n-gram order, then position; consumers reduce with ``bincount``.
+    """
     if not 1 <= bits <= 30:
         raise ValueError(f"hash bits must be in 1..30, got {bits}")
     if not orders or any(not 1 <= n <= _MAX_ORDER for n in orders):
         raise ValueError(f"n-gram orders must be in 1..{_MAX_ORDER}, got {list(orders)}")
     n_docs = len(texts)
-    joined = _SEP.join(_BOS + normalise(t) + _EOS for t in texts)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = _joined_codes(texts)
     length = codes.shape[0]
-    sep_before = np.concatenate(([0], np.cumsum(codes == 0)))  # separators in codes[:i]
+    sep_before = np.cumsum(codes == 0)  # separators in codes[:i+1]; codes[i] is never NUL where it is used
+    wanted = set(orders)
     hash_rows: list[npt.NDArray[np.uint64]] = []
-    pos_rows: list[IntArray] = []
-    for n in orders:
+    doc_rows: list[IntArray] = []
+    raw = np.zeros(length, dtype=np.uint64)
+    for n in range(1, max(orders) + 1):
         count = length - n + 1
         if count <= 0:
+            break
+        # The raw sum of order n extends that of order n-1 by one character.
+        raw = raw[:count] + codes[n - 1 : n - 1 + count] * _POSITION_MULTIPLIERS[n - 1]
+        if n not in wanted:
             continue
-        # An n-gram is valid when no separator lies inside it, i.e. it stays within one text.
-        valid = np.flatnonzero(sep_before[n : n + count] == sep_before[:count])
-        hash_rows.append(_ngram_hashes(codes, n)[valid])
-        pos_rows.append(valid.astype(np.int64))
+        # Valid when the n-gram stays inside one text: it neither starts at nor spans a separator.
+        valid = np.flatnonzero((sep_before[n - 1 : n - 1 + count] == sep_before[:count]) & (codes[:count] != 0))
+        hash_rows.append(_mix(raw[valid], n))
+        doc_rows.append(sep_before[valid])
     full = np.concatenate(hash_rows) if hash_rows else np.zeros(0, np.uint64)
-    positions = np.concatenate(pos_rows) if pos_rows else np.zeros(0, np.int64)
-    docs = sep_before[positions].astype(np.int64)
-    order = np.argsort(docs, kind="stable")
-    full, docs = full[order], docs[order]
+    docs = np.concatenate(doc_rows).astype(np.int64) if doc_rows else np.zeros(0, np.int64)
     buckets = (full >> np.uint64(64 - bits)).astype(np.int64)
     per_doc = np.bincount(docs, minlength=n_docs)
-    starts = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64)
     scale = 1.0 / np.sqrt(np.maximum(per_doc, 1))
-    return HashedBatch(buckets=buckets, full=full, docs=docs, scale=scale, starts=starts)
+    return HashedBatch(buckets=buckets, full=full, docs=docs, scale=scale)
 
 
 def lexicon_hits(
-    batch: HashedBatch, hashes: npt.NDArray[np.uint64], tiers: IntArray, n_tiers: int, n_docs: int
+    batch: HashedBatch,
+    hashes: npt.NDArray[np.uint64],
+    tiers: IntArray,
+    n_tiers: int,
+    n_docs: int,
+    bucket_flags: npt.NDArray[np.bool_] | None = None,
 ) -> FloatArray:
-    """Per text and tier, how many n-grams are lexicon terms (``hashes`` sorted; ``tiers`` aligned)."""
+    """Per text and tier, how many n-grams are lexicon terms (``hashes`` sorted; ``tiers`` aligned).
+
+    ``bucket_flags`` (True for the buckets of lexicon terms) lets only candidate n-grams reach the exact
+    64-bit comparison, which keeps the look-up as cheap as a weight gather.
+    """
     if not hashes.size or not batch.full.size:
         return np.zeros((n_docs, n_tiers), dtype=np.float64)
-    index = np.minimum(np.searchsorted(hashes, batch.full), hashes.size - 1)
-    match = np.flatnonzero(hashes[index] == batch.full)
-    cells = batch.docs[match] * n_tiers + tiers[index[match]]
+    candidates = np.flatnonzero(bucket_flags[batch.buckets]) if bucket_flags is not None else None
+    full = batch.full if candidates is None else batch.full[candidates]
+    docs = batch.docs if candidates is None else batch.docs[candidates]
+    index = np.minimum(np.searchsorted(hashes, full), hashes.size - 1)
+    match = np.flatnonzero(hashes[index] == full)
+    cells = docs[match] * n_tiers + tiers[index[match]]
     counts = np.bincount(cells, minlength=n_docs * n_tiers).astype(np.float64)
     return counts.reshape(n_docs, n_tiers)
 
@@ -175,11 +205,22 @@ class Head:
             out += self.lexicon_features(batch, n_docs) @ self.arrays["lexicon_weights"]
         return out
 
+    @functools.cached_property
+    def lexicon_bucket_flags(self) -> npt.NDArray[np.bool_]:
+        flags = np.zeros(1 << self.bits, dtype=np.bool_)
+        flags[(self.arrays["lexicon_hashes"] >> np.uint64(64 - self.bits)).astype(np.int64)] = True
+        return flags
+
     def lexicon_features(self, batch: HashedBatch, n_docs: int) -> FloatArray:
         """log(1 + hits) per lexicon tier: dense features next to the n-grams."""
         weights = self.arrays["lexicon_weights"]
         hits = lexicon_hits(
-            batch, self.arrays["lexicon_hashes"], self.arrays["lexicon_tiers"], weights.size, n_docs
+            batch,
+            self.arrays["lexicon_hashes"],
+            self.arrays["lexicon_tiers"],
+            weights.size,
+            n_docs,
+            self.lexicon_bucket_flags,
         )
         out: FloatArray = np.log1p(hits)
         return out

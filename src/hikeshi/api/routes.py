@@ -20,7 +20,10 @@ from hikeshi.api.schemas import (
     TimelineEntryOut,
     TimelineIn,
 )
+from hikeshi.alerts.api import router as alerts_router
 from hikeshi.audit.models import AuditEvent
+from hikeshi.monitoring.api import router as monitoring_router
+from hikeshi.prevention.api import router as prevention_router
 from hikeshi.response.actions import do_add_timeline_entry, do_open_incident
 from hikeshi.response.models import Incident, TimelineEntry
 from hikeshi.tenancy.access import organizations_for_user
@@ -166,3 +169,8 @@ def analyze(request: HttpRequest, org: str, payload: AnalyzeIn) -> list[dict[str
 api.add_router("/orgs", orgs)
 api.add_router("/orgs", incidents)
 api.add_router("/orgs", analysis)
+# The programs' own routes; each app keeps its paths under /orgs/{org}/… or, for token-scoped
+# pushes such as /ingest, at the top level.
+api.add_router("", monitoring_router)
+api.add_router("", alerts_router)
+api.add_router("", prevention_router)
