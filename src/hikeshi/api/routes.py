@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Router
 
 from hikeshi import __version__
+from hikeshi.alerts.api import router as alerts_router
 from hikeshi.api.auth import AUTH, access_org_by_api
 from hikeshi.api.schemas import (
     AnalyzeIn,
@@ -20,7 +21,6 @@ from hikeshi.api.schemas import (
     TimelineEntryOut,
     TimelineIn,
 )
-from hikeshi.alerts.api import router as alerts_router
 from hikeshi.audit.models import AuditEvent
 from hikeshi.monitoring.api import router as monitoring_router
 from hikeshi.prevention.api import router as prevention_router
