@@ -1,0 +1,292 @@
+"""Monitoring (平時対策): what each organisation watches, where posts come from, the posts themselves
+(stored once for every organisation), mentions, topics (火種), per-series time buckets and failures."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hikeshi.tenancy.models import Organization, TenantModel
+
+BUCKET_SECONDS = 300
+"""Series buckets are 5 minutes: fine enough to see a firestorm start, coarse enough to stay small."""
+
+
+class MonitoringProfile(TenantModel):
+    """Per-organisation words passed to the analysis engine as CustomTerms, and the topic index state."""
+
+    confidential_terms = models.JSONField(
+        _("機密語 (未発表の商品名・コードネーム)"), default=list, blank=True
+    )
+    vip_names = models.JSONField(_("VIP の名前"), default=list, blank=True)
+    own_names = models.JSONField(_("自社の呼び名"), default=list, blank=True)
+    topic_state = models.JSONField(default=dict, blank=True)
+    """JSON state of this organisation's ingest.TopicIndex (pruned to recent posts)."""
+
+    audit_fields = ("confidential_terms", "vip_names", "own_names")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization"], name="one_monitoring_profile_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of {self.organization_id}"
+
+
+class WatchRule(TenantModel):
+    name = models.CharField(_("名前"), max_length=200)
+    terms = models.JSONField(_("監視語"), default=list)
+    """[{"name": "サンプル食品", "variants": ["さんぷる食品", "sample foods"]}, ...]"""
+    exclusions = models.JSONField(_("除外語"), default=list, blank=True)
+    query = models.CharField(_("条件式 (AND / OR / NOT)"), max_length=1000, blank=True)
+    active = models.BooleanField(_("有効"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    audit_fields = ("name", "terms", "exclusions", "query", "active")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def term_names(self) -> list[str]:
+        return [str(t.get("name", "")) for t in self.terms]
+
+
+class SourceKind(models.TextChoices):
+    RSS = "rss", _("RSS/Atom フィード")
+    PAGE = "page", _("Web ページ (掲示板・記事)")
+    FILE = "file", _("ファイル取り込み")
+    PUSH = "push", _("API 送信")
+
+
+POLLED_KINDS = (SourceKind.RSS, SourceKind.PAGE)
+
+
+class Source(TenantModel):
+    kind = models.CharField(_("種類"), max_length=10, choices=SourceKind.choices)
+    name = models.CharField(_("名前"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    schedule_seconds = models.PositiveIntegerField(_("取得間隔 (秒)"), default=900)
+    active = models.BooleanField(_("有効"), default=True)
+    state = models.JSONField(default=dict, blank=True)
+    """The ingest poll state (validators, cursor); advanced only when the items it produced are stored."""
+    arrivals = models.JSONField(default=list, blank=True)
+    """ISO times of recent fetches that brought new items, for the silent-source warning."""
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    items_last_fetch = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(default=0)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    audit_fields = ("kind", "name", "url", "schedule_seconds", "active")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["kind", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.url or self.get_kind_display()
+
+    @property
+    def source_key(self) -> str:
+        """Identity of the place posts come from, shared by organisations watching the same feed."""
+        if self.kind in POLLED_KINDS:
+            return f"{self.kind}:{self.url}"
+        return f"{self.kind}:{self.organization_id}:{self.name or self.pk}"
+
+
+class Post(models.Model):
+    """A post as found on the internet, stored once however many organisations it concerns."""
+
+    source_key = models.CharField(max_length=2100)
+    source_id = models.CharField(max_length=1000)
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    copy_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    title = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=4096, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    origin = models.CharField(max_length=200, blank=True)
+    """Where the source itself says the post came from (site, platform)."""
+    published_at = models.DateTimeField(db_index=True)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+    reposts = models.PositiveIntegerField(null=True, blank=True)
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    author_followers = models.PositiveIntegerField(null=True, blank=True)
+    views = models.PositiveBigIntegerField(null=True, blank=True)
+    risk = models.FloatField(default=0.0)
+    level = models.CharField(max_length=10, default="none")
+    categories = models.JSONField(default=list, blank=True)
+    """Category codes, strongest first."""
+    toxicity = models.FloatField(default=0.0)
+    sentiment = models.FloatField(default=0.0)
+    judgement = models.JSONField(default=dict, blank=True)
+    """The full Judgement.to_dict() (evidence spans index ``text``)."""
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["source_key", "source_id"], name="post_once_per_source_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class Topic(TenantModel):
+    """A story (火種): near-duplicate posts, copies and replies grouped by the topic index."""
+
+    key = models.CharField(max_length=64)
+    first_post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    post_count = models.PositiveIntegerField(default=0)
+    sources = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField()
+    last_activity = models.DateTimeField(db_index=True)
+    level = models.PositiveSmallIntegerField(default=0)
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-last_activity"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization", "key"], name="topic_key_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Mention(TenantModel):
+    """A post that concerns an organisation, through a rule (None: pushed or imported by the org)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    rule = models.ForeignKey(WatchRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+    posted_at = models.DateTimeField()
+    bucket_start = models.DateTimeField()
+    spans = models.JSONField(default=list, blank=True)
+    """[[start, end], ...] of the watched words in the post text."""
+    risk = models.FloatField(default=0.0)
+    level = models.CharField(max_length=10, default="none")
+    categories = models.JSONField(default=list, blank=True)
+    negative = models.BooleanField(default=False)
+    judgement = models.JSONField(null=True, blank=True)
+    """The organisation's own judgement when its CustomTerms changed it; None: the post's."""
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["post", "organization", "rule"],
+                condition=Q(rule__isnull=False),
+                name="mention_once_per_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["post", "organization"], condition=Q(rule__isnull=True), name="mention_once_unruled"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["organization", "posted_at"], name="mention_org_time"),
+            models.Index(fields=["organization", "risk"], name="mention_org_risk"),
+            models.Index(fields=["organization", "bucket_start"], name="mention_org_bucket"),
+        ]
+
+
+class SeriesBucket(TenantModel):
+    """Counts of one series (a rule, a topic, or the whole organisation) for one 5-minute bucket.
+
+    Recomputed from the mentions rather than incremented, so re-running a batch cannot double them."""
+
+    series = models.CharField(max_length=40)
+    """``org``, ``rule:<id>`` or ``topic:<id>``."""
+    bucket_start = models.DateTimeField()
+    mentions = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    authors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["bucket_start"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization", "series", "bucket_start"], name="bucket_once")
+        ]
+
+
+class SeriesState(TenantModel):
+    """The burst detector of one series and its latest assessment."""
+
+    series = models.CharField(max_length=40)
+    detector = models.JSONField(default=dict, blank=True)
+    scored_until = models.DateTimeField(null=True, blank=True)
+    """Start of the last closed bucket fed to the detector (buckets are fed once, in order)."""
+    level = models.PositiveSmallIntegerField(default=0)
+    score = models.FloatField(default=0.0)
+    explanation = models.TextField(blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization", "series"], name="series_state_once")
+        ]
+
+
+class DeadLetterStage(models.TextChoices):
+    FETCH = "fetch", _("取得")
+    NORMALISE = "normalise", _("正規化")
+    STORE = "store", _("保存")
+
+
+class DeadLetter(TenantModel):
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stage = models.CharField(max_length=20, choices=DeadLetterStage.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.error[:60]}"
+
+
+class FeedbackVerdict(models.TextChoices):
+    RISKY = "risky", _("リスクあり")
+    NOT_RISKY = "not_risky", _("リスクなし")
+
+
+class PostFeedback(TenantModel):
+    """An operator's judgement of a post, kept to retrain the organisation's model."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    verdict = models.CharField(max_length=12, choices=FeedbackVerdict.choices)
+    category = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    audit_fields = ("post", "verdict", "category")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization", "post", "user"], name="feedback_once_per_user")
+        ]
+
+
+def profile_for(organization: Organization) -> MonitoringProfile:
+    profile, _created = MonitoringProfile.objects.get_or_create(organization=organization)
+    return profile

@@ -1,0 +1,366 @@
+"""The monitoring pipeline as plain functions: normalise → dedupe → analyse → route → store → topics → series.
+
+``process_items`` takes a batch of ingested items from one source and is idempotent: posts are keyed by
+(source_key, source_id), mentions by (post, organisation, rule), and topic and series counts change only
+for mentions created by this call (series buckets are recomputed from the mentions). Running the same
+batch twice — a redelivered task, a worker that died before acknowledging — changes nothing the second
+time. An item that cannot be stored goes to the dead-letter table with the reason instead of failing
+the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hikeshi.analysis import CustomTerms, get_analyzer
+from hikeshi.ingest.dedup import content_key
+from hikeshi.ingest.items import Engagement, IngestedItem
+from hikeshi.monitoring.models import (
+    BUCKET_SECONDS,
+    DeadLetter,
+    DeadLetterStage,
+    Mention,
+    MonitoringProfile,
+    Post,
+    Source,
+)
+from hikeshi.monitoring.routing import current_router
+from hikeshi.tenancy.models import Organization
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20_000
+MAX_FUTURE = timedelta(hours=1)
+NEGATIVE_RISK = 0.4
+"""A mention counts as negative when its sentiment is negative or its risk reaches 「medium」."""
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    source_id: str
+    status: str
+    """``accepted`` (new post), ``duplicate`` (already stored from this source) or ``error``."""
+    post_id: int | None = None
+    copy_of: int | None = None
+    error: str = ""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    posts_created: int = 0
+    mentions_created: int = 0
+    organizations: set[int] = field(default_factory=set)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def bucket_of(moment: datetime) -> datetime:
+    seconds = int(moment.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def item_from_dict(data: dict[str, Any]) -> IngestedItem:
+    published = data.get("published")
+    return IngestedItem(
+        source_id=str(data["source_id"]),
+        text=str(data["text"]),
+        title=str(data.get("title") or ""),
+        url=data.get("url"),
+        author=data.get("author"),
+        published=datetime.fromisoformat(published) if published else None,
+        engagement=Engagement(**{k: int(v) for k, v in (data.get("engagement") or {}).items()}),
+        source=data.get("source"),
+    )
+
+
+def _normalised(item: IngestedItem, now: datetime) -> IngestedItem:
+    text = item.text.replace("\x00", "").strip()
+    if not text:
+        raise ValueError("the post has no text")
+    if not item.source_id or len(item.source_id) > 1000:
+        raise ValueError("the post id must be 1–1000 characters")
+    published = item.published or now
+    if published.tzinfo is None:
+        raise ValueError("the publication time has no timezone")
+    if published > now + MAX_FUTURE:
+        published = now  # clocks of small sites drift; a post from the future would sit on top forever
+    return IngestedItem(
+        source_id=item.source_id,
+        text=text[:MAX_TEXT_CHARS],
+        title=(item.title or "")[:500],
+        url=item.url,
+        author=(item.author or "")[:300] or None,
+        published=published,
+        engagement=item.engagement,
+        source=(item.source or "")[:200] or None,
+    )
+
+
+def _dead_letter(
+    stage: str,
+    item: IngestedItem,
+    error: str,
+    *,
+    source_key: str,
+    source: Source | None,
+    owner: Organization | None,
+) -> None:
+    organization = owner or (source.organization if source else None)
+    if organization is None:
+        logger.warning("dropped item %s from %s: %s", item.source_id, source_key, error)
+        return
+    DeadLetter.objects.create(
+        organization=organization,
+        source=source,
+        stage=stage,
+        payload={"item": item.to_dict(), "source_key": source_key, "owner": owner.pk if owner else None},
+        error=error[:2000],
+    )
+
+
+def process_items(
+    items: Sequence[IngestedItem],
+    *,
+    source_key: str,
+    source: Source | None = None,
+    owner: Organization | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
+    """Store a batch from one source. ``owner``: the organisation that pushed or imported the items —
+    they concern only it (a client's own crawler data is never routed to other clients) and are kept
+    even when no rule matches. Without an owner, posts go to every organisation whose rules match."""
+    now = now or timezone.now()
+    result = BatchResult()
+    ready: list[IngestedItem] = []
+    for item in items:
+        try:
+            ready.append(_normalised(item, now))
+        except (ValueError, TypeError) as exc:
+            result.outcomes.append(ItemOutcome(item.source_id, "error", error=str(exc)))
+            _dead_letter(
+                DeadLetterStage.NORMALISE, item, str(exc), source_key=source_key, source=source, owner=owner
+            )
+    try:
+        with transaction.atomic():
+            result.outcomes.extend(_store(ready, source_key, source, owner, now, result))
+    except Exception as exc:
+        if len(ready) == 1:
+            result.outcomes.append(ItemOutcome(ready[0].source_id, "error", error=str(exc)))
+            _dead_letter(
+                DeadLetterStage.STORE, ready[0], repr(exc), source_key=source_key, source=source, owner=owner
+            )
+            return result
+        logger.warning("batch from %s failed (%s); storing its items one by one", source_key, exc)
+        for item in ready:
+            single = process_items([item], source_key=source_key, source=source, owner=owner, now=now)
+            result.outcomes.extend(single.outcomes)
+            result.posts_created += single.posts_created
+            result.mentions_created += single.mentions_created
+            result.organizations |= single.organizations
+    return result
+
+
+def _store(
+    items: list[IngestedItem],
+    source_key: str,
+    source: Source | None,
+    owner: Organization | None,
+    now: datetime,
+    result: BatchResult,
+) -> list[ItemOutcome]:
+    from hikeshi.monitoring.series import update_series
+    from hikeshi.monitoring.topics import assign_topics
+
+    outcomes: list[ItemOutcome] = []
+    existing = {
+        p.source_id: p
+        for p in Post.objects.filter(source_key=source_key, source_id__in=[i.source_id for i in items])
+    }
+    posts: list[Post] = []
+    fresh: list[tuple[IngestedItem, Post]] = []
+    seen_ids: set[str] = set()
+    refreshed: list[Post] = []
+    for item in items:
+        if item.source_id in seen_ids:
+            outcomes.append(ItemOutcome(item.source_id, "duplicate", post_id=existing[item.source_id].pk))
+            continue
+        seen_ids.add(item.source_id)
+        if item.source_id in existing:
+            post = existing[item.source_id]
+            if _refresh_engagement(post, item.engagement):
+                refreshed.append(post)
+            outcomes.append(ItemOutcome(item.source_id, "duplicate", post_id=post.pk))
+            posts.append(post)
+            continue
+        post = _new_post(item, source_key)
+        fresh.append((item, post))
+        existing[item.source_id] = post
+    if refreshed:
+        Post.objects.bulk_update(refreshed, ["reposts", "likes", "replies", "author_followers", "views"])
+    _judge_new_posts([post for _item, post in fresh])
+    created = Post.objects.bulk_create([post for _item, post in fresh])
+    result.posts_created += len(created)
+    for (item, _), post in zip(fresh, created, strict=True):
+        outcomes.append(ItemOutcome(item.source_id, "accepted", post_id=post.pk, copy_of=post.copy_of_id))
+        posts.append(post)
+    new_mentions = _create_mentions(posts, source, owner)
+    result.mentions_created += len(new_mentions)
+    by_org: dict[int, list[Mention]] = defaultdict(list)
+    for mention in new_mentions:
+        by_org[mention.organization_id].append(mention)
+    for org_id, mentions in by_org.items():
+        result.organizations.add(org_id)
+        assign_topics(org_id, mentions)
+        update_series(org_id, mentions, now)
+    if source is not None and fresh:
+        Source.objects.filter(pk=source.pk).update(items_total=source.items_total + len(fresh))
+    return outcomes
+
+
+def _refresh_engagement(post: Post, engagement: Engagement) -> bool:
+    changed = False
+    for name, value in engagement.to_dict().items():
+        if getattr(post, name) != value:
+            setattr(post, name, value)
+            changed = True
+    return changed
+
+
+def _new_post(item: IngestedItem, source_key: str) -> Post:
+    engagement = item.engagement
+    assert item.published is not None  # set by _normalised
+    return Post(
+        source_key=source_key,
+        source_id=item.source_id,
+        content_hash=content_key(item.text) or "",
+        text=item.text,
+        title=item.title,
+        url=item.url or "",
+        author=item.author or "",
+        origin=item.source or "",
+        published_at=item.published,
+        reposts=engagement.reposts,
+        likes=engagement.likes,
+        replies=engagement.replies,
+        author_followers=engagement.author_followers,
+        views=engagement.views,
+    )
+
+
+def _apply_judgement(post: Post, judgement: dict[str, Any]) -> None:
+    post.judgement = judgement
+    post.risk = float(judgement["risk"])
+    post.level = str(judgement["level"])
+    post.categories = [c["code"] for c in judgement["categories"]]
+    post.toxicity = float(judgement.get("toxicity") or 0.0)
+    post.sentiment = float(judgement["sentiment"]["score"])
+
+
+def _judge_new_posts(posts: list[Post]) -> None:
+    """Copies (same content as a stored post) take the original's judgement; the rest go to the engine
+    in one batch."""
+    hashes = {p.content_hash for p in posts if p.content_hash}
+    originals: dict[str, Post] = {}
+    for original in Post.objects.filter(content_hash__in=hashes, copy_of__isnull=True).order_by("id"):
+        originals.setdefault(original.content_hash, original)
+    to_analyse: list[Post] = []
+    for post in posts:
+        original = originals.get(post.content_hash) if post.content_hash else None
+        if original is not None:
+            post.copy_of = original
+            _apply_judgement(post, original.judgement)
+        else:
+            to_analyse.append(post)
+    if to_analyse:
+        judgements = get_analyzer().analyze([p.text for p in to_analyse])
+        for post, judgement in zip(to_analyse, judgements, strict=True):
+            _apply_judgement(post, judgement.to_dict())
+
+
+def _custom_terms(profile: MonitoringProfile) -> CustomTerms | None:
+    terms = CustomTerms(
+        confidential=tuple(profile.confidential_terms),
+        vip_names=tuple(profile.vip_names),
+        own_names=tuple(profile.own_names),
+    )
+    return terms if (terms.confidential or terms.vip_names or terms.own_names) else None
+
+
+def _create_mentions(
+    posts: Iterable[Post], source: Source | None, owner: Organization | None
+) -> list[Mention]:
+    posts = list(posts)
+    if not posts:
+        return []
+    router = current_router()
+    wanted: list[tuple[Post, int, int | None, list[list[int]]]] = []
+    for post in posts:
+        matches = router.route(post.text)
+        if owner is not None:
+            matches = [m for m in matches if m.org_id == owner.pk]
+            if not matches:
+                wanted.append((post, owner.pk, None, []))
+        for match in matches:
+            wanted.append((post, int(match.org_id), int(match.rule_id), [list(s) for s in match.spans]))  # type: ignore[call-overload]
+    if not wanted:
+        return []
+    done = set(
+        Mention.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
+            "post_id", "organization_id", "rule_id"
+        )
+    )
+    todo = [w for w in wanted if (w[0].pk, w[1], w[2]) not in done]
+    org_judgements = _org_judgements(todo)
+    mentions = []
+    for post, org_id, rule_id, spans in todo:
+        judgement = org_judgements.get((org_id, post.pk))
+        effective = judgement or post.judgement
+        posted_at = post.published_at
+        mentions.append(
+            Mention(
+                organization_id=org_id,
+                post=post,
+                rule_id=rule_id,
+                source=source if source is not None and source.organization_id == org_id else None,
+                posted_at=posted_at,
+                bucket_start=bucket_of(posted_at),
+                spans=spans,
+                risk=float(effective["risk"]),
+                level=str(effective["level"]),
+                categories=[c["code"] for c in effective["categories"]],
+                negative=effective["sentiment"]["label"] == "negative"
+                or float(effective["risk"]) >= NEGATIVE_RISK,
+                judgement=judgement,
+            )
+        )
+    return Mention.objects.bulk_create(mentions)
+
+
+def _org_judgements(
+    todo: list[tuple[Post, int, int | None, list[list[int]]]],
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Re-judge posts for organisations with their own words (confidential terms, VIPs, own names)."""
+    org_ids = {org_id for _p, org_id, _r, _s in todo}
+    profiles = {p.organization_id: p for p in MonitoringProfile.objects.filter(organization_id__in=org_ids)}
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    for org_id in org_ids:
+        custom = _custom_terms(profiles[org_id]) if org_id in profiles else None
+        if custom is None:
+            continue
+        posts = {p.pk: p for p, o, _r, _s in todo if o == org_id}
+        judgements = get_analyzer().analyze([p.text for p in posts.values()], custom=custom)
+        for post, judgement in zip(posts.values(), judgements, strict=True):
+            data = judgement.to_dict()
+            if data != post.judgement:
+                found[(org_id, post.pk)] = data
+    return found
