@@ -1,0 +1,1 @@
+"""Pages of the prevention program, one module per feature."""

@@ -1,0 +1,30 @@
+"""Shared helpers for the prevention app tests: answers, published documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hikeshi.accounts.models import User
+from hikeshi.prevention.models import PolicyVersion
+from hikeshi.prevention.policy_actions import do_approve, do_generate_documents, do_publish
+from hikeshi.tenancy.models import Organization
+
+
+def company_answers(name: str = "アルファ株式会社", **overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "org_name": name,
+        "kind": "company",
+        "industry": "retail",
+        "pr_contact": "広報部（pr@alpha.example）",
+        "posters": ["full_time", "part_time"],
+        "sensitive_info": ["customers"],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def publish_all(organization: Organization, admin: User, **overrides: Any) -> dict[str, PolicyVersion]:
+    versions = do_generate_documents(
+        organization, company_answers(organization.name, **overrides), created_by=admin
+    )
+    return {code: do_publish(do_approve(v, approved_by=admin)) for code, v in versions.items()}
