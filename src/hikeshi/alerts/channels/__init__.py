@@ -1,0 +1,1 @@
+"""Notification channels: one small package per kind over :mod:`.base`, looked up in :mod:`.registry`."""
