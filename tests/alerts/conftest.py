@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.alerts.fakeapi import FakeAPI, start_fake_api
+from tests.platform.conftest import alpha, beta, outsider  # noqa: F401  (fixtures shared with the platform tests)
 
 
 @pytest.fixture
