@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hikeshi.prevention.content import CATEGORY_TO_CLAUSE_KEYS, citations_for_category
 from hikeshi.prevention.models import CheckTally
 from hikeshi.tenancy.models import Organization
 
@@ -19,6 +20,30 @@ def analyze_draft(organization: Organization, text: str) -> dict[str, Any]:
     judgement = get_analyzer().analyze_one(text[:MAX_DRAFT_CHARS]).to_dict()
     do_count_check(organization, str(judgement["level"]))
     return judgement
+
+
+def guideline_citations(organization: Organization, judgement: dict[str, Any]) -> list[dict[str, Any]]:
+    """For each risk category found, the clauses of the organisation's own published guideline it touches,
+    e.g. {"category": "customer_privacy", "citations": ["ガイドライン第7条"], "headings": [...]}."""
+    from hikeshi.prevention.policy_actions import published_guideline
+
+    codes = [c["code"] for c in judgement.get("categories", []) if c["code"] in CATEGORY_TO_CLAUSE_KEYS]
+    if not codes:
+        return []
+    guideline = published_guideline(organization)
+    if guideline is None:
+        return []
+    result = []
+    for code in codes:
+        keys = [key for key in CATEGORY_TO_CLAUSE_KEYS[code] if guideline.has_clause(key)]
+        result.append(
+            {
+                "category": code,
+                "citations": list(citations_for_category(guideline, code)),
+                "headings": [guideline.clause(key).heading for key in keys],
+            }
+        )
+    return result
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ V = P + "policies/versions/<int:version_id>/"
 
 urlpatterns = [
     path(P, check.prevention_home, name="home"),
+    path(P + "photo/strip/", check.photo_strip, name="photo_strip"),
     path(P + "policies/", policy.policy_list, name="policy_list"),
     path(P + "policies/questionnaire/", policy.questionnaire, name="questionnaire"),
     path(V, policy.version_detail, name="version_detail"),

@@ -1,0 +1,15 @@
+"""Background tasks of the prevention program (periodic rows are listed in src/hikeshi/core/periodic.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="hikeshi.prevention.tasks.send_acknowledgement_reminders")
+def send_acknowledgement_reminders() -> int:
+    """E-mail members who have not acknowledged the published policy or guideline. Idempotent: each member is
+    reminded about one version at most once per REMINDER_INTERVAL, so a redelivered run sends nothing twice."""
+    from hikeshi.prevention.policy_actions import send_acknowledgement_reminders as send
+
+    return send(timezone.now())
