@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hikeshi.prevention.views import acknowledgement, check, policy
+from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy
 
 app_name = "prevention"
 
@@ -8,6 +8,7 @@ P = "o/<slug:org>/prevention/"
 V = P + "policies/versions/<int:version_id>/"
 
 urlpatterns = [
+    path("prevention/diagnosis/", diagnosis.diagnosis, name="diagnosis"),
     path(P, check.prevention_home, name="home"),
     path(P + "photo/strip/", check.photo_strip, name="photo_strip"),
     path(P + "policies/", policy.policy_list, name="policy_list"),

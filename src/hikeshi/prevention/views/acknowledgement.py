@@ -41,7 +41,7 @@ def my_acknowledgements(request: HttpRequest, access: OrgAccess) -> HttpResponse
     pending = pending_acknowledgements(access.organization, request.user)  # type: ignore[arg-type]
     done = (
         Acknowledgement.objects.for_org(access.organization)
-        .filter(user=request.user)  # type: ignore[misc]
+        .filter(user=request.user)
         .select_related("version", "version__document")
         .order_by("-acknowledged_at")
     )

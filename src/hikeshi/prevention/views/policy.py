@@ -34,7 +34,7 @@ from hikeshi.tenancy.decorators import org_view
 def _version_for(access: OrgAccess, version_id: int) -> PolicyVersion:
     """Staff see every version; employees only published versions of the documents addressed to them."""
     versions = PolicyVersion.objects.for_org(access.organization).select_related("document")
-    version = get_object_or_404(versions, pk=version_id)
+    version: PolicyVersion = get_object_or_404(versions, pk=version_id)
     if not access.is_staff and (
         version.state != VersionState.PUBLISHED or version.document.doc not in ACKNOWLEDGED_DOCS
     ):
@@ -63,7 +63,7 @@ def questionnaire(request: HttpRequest, access: OrgAccess) -> HttpResponse:
     latest = PolicyVersion.objects.for_org(access.organization).order_by("-created_at").first()
     if latest is not None:
         initial.update(latest.answers)
-    form = QuestionnaireForm(request.POST or None, initial=initial)
+    form = QuestionnaireForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         issues = validate_answers(answers)
