@@ -179,3 +179,19 @@ def test_acknowledging_twice_is_harmless(org: Organization, hook: Channel) -> No
     do_acknowledge(alert, by=None, now=DAYTIME)
     do_acknowledge(alert, by=None, now=DAYTIME + timedelta(minutes=1))
     assert AlertEvent.objects.filter(alert=alert, kind=EventKind.ACKNOWLEDGED).count() == 1
+
+
+def test_the_daily_digest_lists_what_stayed_below_alert_level_once_a_day(
+    org: Organization, hook: Channel
+) -> None:
+    from hikeshi.alerts.sweeps import send_daily_digest
+
+    _raise(org, 1, story="topic:quiet", now=DAYTIME)
+    _raise(org, 3, story="topic:loud", now=DAYTIME)
+    assert send_daily_digest(DAYTIME.replace(hour=21)) == 0  # 06:00 JST: too early
+    morning = DAYTIME + timedelta(hours=22)  # 08:00 JST the next day
+    assert send_daily_digest(morning) == 1
+    digest = Notification.objects.get(reason=NotificationReason.DIGEST)
+    assert digest.channel == hook and digest.payload["subject"].startswith("【日次ダイジェスト】")
+    assert digest.payload["posts"] == ["冷凍庫の写真"] and "[注意]" in digest.payload["text"]
+    assert send_daily_digest(morning + timedelta(hours=1)) == 0

@@ -13,7 +13,7 @@ BACKOFF_MAX_SECONDS = 600
 
 def backoff_seconds(retries: int) -> int:
     """5, 10, 20, 40, 80, 160 s: about five minutes of trying before the fallback channel takes over."""
-    return min(BACKOFF_BASE_SECONDS * 2**retries, BACKOFF_MAX_SECONDS)
+    return int(min(BACKOFF_BASE_SECONDS * 2**retries, BACKOFF_MAX_SECONDS))
 
 
 @shared_task(bind=True, name="hikeshi.alerts.tasks.deliver_notification", max_retries=MAX_RETRIES)
