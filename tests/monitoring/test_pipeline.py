@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from hikeshi.monitoring.models import DeadLetter, Mention, Post, SeriesBucket, Topic
 from hikeshi.monitoring.pipeline import process_items
-from tests.monitoring.helpers import NOW, item, sample_rule
+from tests.monitoring.helpers import NOW, item
 from tests.platform.conftest import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -12,47 +14,54 @@ pytestmark = pytest.mark.django_db
 COMPLAINT = "サンプル食品の弁当にビニール片が入ってた。異物混入ってありえない"
 
 
+FEED = "rss:https://feed.example/a"
+
+
 def test_variants_match_and_post_is_stored_once_for_two_orgs(alpha: Tenant, beta: Tenant) -> None:
-    sample_rule(alpha.org)
-    sample_rule(beta.org)
+    # alpha and beta both watch サンプル食品 (tests/monitoring/tenancy_params.py), excluding 求人.
     items = [
         item("1", "ｻﾝﾌﾟﾙ食品の新作おいしい"),
         item("2", "さんぷる食品のお弁当買った"),
         item("3", "今日はいい天気"),
         item("4", "サンプル食品 求人 募集中"),
     ]
-    result = process_items(items, source_key="rss:https://feed.example/a", now=NOW)
+    result = process_items(items, source_key=FEED, now=NOW)
     assert result.count("accepted") == 4
-    assert Post.objects.count() == 4
-    matched = set(Mention.objects.for_org(alpha.org).values_list("post__source_id", flat=True))
-    assert matched == {"1", "2"}
-    assert Mention.objects.for_org(beta.org).count() == 2
+    assert Post.objects.filter(source_key=FEED).count() == 4
+    mentions = Mention.objects.filter(post__source_key=FEED)
+    assert set(mentions.filter(organization=alpha.org).values_list("post__source_id", flat=True)) == {
+        "1",
+        "2",
+    }
+    assert mentions.filter(organization=beta.org).count() == 2
 
 
 def test_rerunning_a_batch_duplicates_nothing(alpha: Tenant) -> None:
-    sample_rule(alpha.org)
     items = [item(str(i), f"{COMPLAINT} その{i}", minutes_ago=i, reposts=i) for i in range(8)]
-    process_items(items, source_key="rss:https://feed.example/a", now=NOW)
-    before = (
-        Post.objects.count(),
-        Mention.objects.count(),
-        list(SeriesBucket.objects.values_list("series", "bucket_start", "mentions", "negative", "reposts")),
-        list(Topic.objects.values_list("key", "post_count")),
-    )
-    again = process_items(items, source_key="rss:https://feed.example/a", now=NOW)
+    process_items(items, source_key=FEED, now=NOW)
+
+    def snapshot() -> tuple[object, ...]:
+        return (
+            Post.objects.filter(source_key=FEED).count(),
+            Mention.objects.filter(post__source_key=FEED).count(),
+            list(
+                SeriesBucket.objects.filter(
+                    organization=alpha.org, bucket_start__lte=NOW, bucket_start__gte=NOW - timedelta(hours=1)
+                )
+                .order_by("series", "bucket_start")
+                .values_list("series", "bucket_start", "mentions", "negative", "reposts")
+            ),
+            list(Topic.objects.order_by("key").values_list("key", "post_count")),
+        )
+
+    before = snapshot()
+    again = process_items(items, source_key=FEED, now=NOW)
     assert again.count("duplicate") == 8 and again.mentions_created == 0
-    after = (
-        Post.objects.count(),
-        Mention.objects.count(),
-        list(SeriesBucket.objects.values_list("series", "bucket_start", "mentions", "negative", "reposts")),
-        list(Topic.objects.values_list("key", "post_count")),
-    )
-    assert before == after
+    assert snapshot() == before
     assert before[0] == 8 and sum(b[2] for b in before[2] if b[0] == "org") == 8
 
 
 def test_copies_join_one_topic_and_reuse_the_judgement(alpha: Tenant) -> None:
-    sample_rule(alpha.org)
     process_items([item("a", COMPLAINT, 30)], source_key="rss:https://x.example/feed", now=NOW)
     process_items(
         [item("b", f"【悲報】{COMPLAINT}", 20), item("c", f"RT @someone: {COMPLAINT}", 10)],
@@ -60,39 +69,37 @@ def test_copies_join_one_topic_and_reuse_the_judgement(alpha: Tenant) -> None:
         now=NOW,
     )
     original = Post.objects.get(source_id="a")
-    copies = Post.objects.exclude(pk=original.pk)
+    copies = Post.objects.filter(source_id__in=["b", "c"])
     assert all(c.copy_of_id == original.pk and c.risk == original.risk for c in copies)
-    topic = Topic.objects.for_org(alpha.org).get()
-    assert topic.post_count == 3 and topic.first_post_id == original.pk
-    assert set(Mention.objects.values_list("topic_id", flat=True)) == {topic.pk}
+    topic = Topic.objects.for_org(alpha.org).get(first_post=original)
+    assert topic.post_count == 3
+    topics = Mention.objects.filter(post__source_id__in=["a", "b", "c"], organization=alpha.org)
+    assert set(topics.values_list("topic_id", flat=True)) == {topic.pk}
 
 
 def test_engagement_is_refreshed_when_the_source_reports_it_again(alpha: Tenant) -> None:
-    sample_rule(alpha.org)
     process_items([item("1", COMPLAINT, reposts=3)], source_key="rss:https://x.example/f", now=NOW)
     process_items(
         [item("1", COMPLAINT, reposts=250, likes=900)], source_key="rss:https://x.example/f", now=NOW
     )
-    post = Post.objects.get()
+    post = Post.objects.get(source_key="rss:https://x.example/f")
     assert (post.reposts, post.likes) == (250, 900)
 
 
 def test_owner_items_stay_with_the_owner_and_bad_items_go_to_dead_letters(
     alpha: Tenant, beta: Tenant
 ) -> None:
-    sample_rule(beta.org)
     result = process_items(
         [item("1", "サンプル食品の話"), item("2", "   ")],
         source_key="push:alpha:api",
         owner=alpha.org,
         now=NOW,
     )
-    assert [o.status for o in result.outcomes] == ["error", "accepted"] or [
-        o.status for o in result.outcomes
-    ] == ["accepted", "error"]
-    assert Mention.objects.for_org(alpha.org).count() == 1
-    assert Mention.objects.for_org(beta.org).count() == 0
-    letter = DeadLetter.objects.for_org(alpha.org).get()
+    assert {o.source_id: o.status for o in result.outcomes} == {"1": "accepted", "2": "error"}
+    pushed = Mention.objects.filter(post__source_key="push:alpha:api")
+    assert pushed.filter(organization=alpha.org).count() == 1
+    assert not pushed.filter(organization=beta.org).exists()
+    letter = DeadLetter.objects.for_org(alpha.org).get(payload__source_key="push:alpha:api")
     assert letter.stage == "normalise" and "no text" in letter.error
 
 
@@ -101,7 +108,6 @@ def test_a_failing_item_is_dead_lettered_and_the_rest_are_stored(
 ) -> None:
     from hikeshi.monitoring import pipeline
 
-    sample_rule(alpha.org)
     real = pipeline._new_post
 
     def explode_on_bad(it, source_key):  # type: ignore[no-untyped-def]
@@ -110,6 +116,7 @@ def test_a_failing_item_is_dead_lettered_and_the_rest_are_stored(
         return real(it, source_key)
 
     monkeypatch.setattr(pipeline, "_new_post", explode_on_bad)
+    DeadLetter.objects.all().delete()
     result = process_items(
         [item("ok1", COMPLAINT), item("bad", COMPLAINT + "!"), item("ok2", "サンプル食品うまい")],
         source_key="push:x",
@@ -117,8 +124,8 @@ def test_a_failing_item_is_dead_lettered_and_the_rest_are_stored(
         now=NOW,
     )
     assert sorted(o.status for o in result.outcomes) == ["accepted", "accepted", "error"]
-    assert set(Post.objects.values_list("source_id", flat=True)) == {"ok1", "ok2"}
-    letter = DeadLetter.objects.get()
+    assert set(Post.objects.filter(source_key="push:x").values_list("source_id", flat=True)) == {"ok1", "ok2"}
+    letter = DeadLetter.objects.get(payload__source_key="push:x")
     assert letter.stage == "store" and "disk on fire" in letter.error
 
     monkeypatch.setattr(pipeline, "_new_post", real)
