@@ -42,6 +42,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron={"hour": "4", "minute": "10"},
         why="Keeps the session table small.",
     ),
+    PeriodicJob(
+        "prevention-acknowledgement-reminders",
+        "hikeshi.prevention.tasks.send_acknowledgement_reminders",
+        cron={"hour": "9", "minute": "0"},
+        why="E-mails members who have not acknowledged the published policy/guideline (once per 7 days per version).",
+    ),
 )
 
 
