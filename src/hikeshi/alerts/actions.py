@@ -42,12 +42,13 @@ def do_raise_alert(
     watch_rule_id: int | None = None,
     source_kinds: Sequence[str] = (),
     now: datetime | None = None,
-) -> Alert:
+) -> Alert | None:
     """Create the story's alert, or update its unresolved one as the story grows.
 
     A level above what was already announced notifies again (through the rules, the quiet hours, silences
     and the escalation chain); the same level only updates the explanation, posts and counts. A level-0
-    assessment only updates an existing alert (the story calmed down); it never opens one.
+    assessment only updates an existing alert (the story calmed down); with no alert open it opens none and
+    returns None, so callers may pass every assessment after an alarm without checking.
     """
     now = now or timezone.now()
     story_key = story_key.strip()
@@ -61,7 +62,7 @@ def do_raise_alert(
         .first()
     )
     if alert is None and level < 1:
-        raise ValueError(f"story {story_key!r}: a level-0 assessment does not open an alert")
+        return None
     fields = {
         "score": assessment.score,
         "title": title[:200],
