@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from hikeshi.monitoring.demo import seed_monitoring_demo
+from hikeshi.monitoring.models import Mention, SeriesState, Topic
+from hikeshi.tenancy.models import Membership, Organization, Role
+from tests.platform.conftest import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_week_tells_the_foreign_object_story(alpha: Tenant) -> None:
+    org = Organization.objects.create(slug="sample-foods", name="株式会社サンプル食品")
+    count = seed_monitoring_demo(org)
+    assert count > 250
+    story = Topic.objects.for_org(org).order_by("-post_count").first()
+    assert story is not None and story.post_count >= 40
+    assert "ビニール片" in story.first_post.text
+    assert story.level >= 2, story.explanation
+    rule_levels = dict(SeriesState.objects.for_org(org).values_list("series", "level"))
+    assert max(rule_levels.values()) >= 2
+    assert seed_monitoring_demo(org) == count  # idempotent
+    Membership.objects.create(user=alpha.member, organization=org, role=Role.ORG_MEMBER)
+    client = Client()
+    client.force_login(alpha.member)
+    body = client.get("/o/sample-foods/monitoring/").content.decode()
+    assert "ビニール片" in body and "bar-negative" in body
+    assert Mention.objects.for_org(org).filter(categories__icontains="safety_incident").exists()
