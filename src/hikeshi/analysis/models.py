@@ -38,7 +38,9 @@ _USER_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # One odd multiplier per position inside the n-gram (so "ab" and "ba" hash apart), a salt per order
 # (so an n-gram never equals one of another order), and a final mix that spreads the bits.
 _MAX_ORDER = 5
-_POSITION_MULTIPLIERS = [np.uint64((0x9E3779B97F4A7C15 * (7 + 2 * pos)) & 0xFFFFFFFFFFFFFFFF | 1) for pos in range(5)]
+_POSITION_MULTIPLIERS = [
+    np.uint64((0x9E3779B97F4A7C15 * (7 + 2 * pos)) & 0xFFFFFFFFFFFFFFFF | 1) for pos in range(5)
+]
 _ORDER_SALTS = [np.uint64((0xD6E8FEB86659FD93 * (order + 3)) & 0xFFFFFFFFFFFFFFFF) for order in range(6)]
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SHIFT_31 = np.uint64(31)
@@ -62,10 +64,10 @@ def _joined_codes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
     if joined.count(_SEP) != max(len(cut) - 1, 0):
         joined = _SEP.join(_BOS + _USER_CONTROL.sub(" ", t) + _EOS for t in cut)
     folded = unicodedata.normalize("NFKC", joined).lower()
-    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
-    katakana = (codes >= 0x30A1) & (codes <= 0x30F6)
-    control = (codes == 1) | ((codes >= 4) & (codes <= 8)) | ((codes >= 11) & (codes <= 31)) | (codes == 127)
-    codes = np.where(katakana, codes - 0x60, np.where(control, 32, codes)).astype(np.uint64)
+    raw = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+    katakana = (raw >= 0x30A1) & (raw <= 0x30F6)
+    control = (raw == 1) | ((raw >= 4) & (raw <= 8)) | ((raw >= 11) & (raw <= 31)) | (raw == 127)
+    codes = np.where(katakana, raw - 0x60, np.where(control, 32, raw)).astype(np.uint64)
     # Runs of three or more equal characters keep their first two ("しねええええ" -> "しねええ").
     if codes.size > 2:
         run = np.concatenate(([False, False], (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2])))
@@ -108,7 +110,9 @@ def term_hashes(terms: Sequence[str]) -> npt.NDArray[np.uint64]:
     for index, term in enumerate(terms):
         folded = normalise(term)
         if not 1 <= len(folded) <= _MAX_ORDER:
-            raise ValueError(f"lexicon term {term!r} normalises to {len(folded)} characters, allowed 1..{_MAX_ORDER}")
+            raise ValueError(
+                f"lexicon term {term!r} normalises to {len(folded)} characters, allowed 1..{_MAX_ORDER}"
+            )
         codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         raw = np.zeros(1, dtype=np.uint64)
         for pos in range(len(folded)):
@@ -143,7 +147,9 @@ def hash_ngrams(texts: Sequence[str], orders: Sequence[int], bits: int) -> Hashe
         if n not in wanted:
             continue
         # Valid when the n-gram stays inside one text: it neither starts at nor spans a separator.
-        valid = np.flatnonzero((sep_before[n - 1 : n - 1 + count] == sep_before[:count]) & (codes[:count] != 0))
+        valid = np.flatnonzero(
+            (sep_before[n - 1 : n - 1 + count] == sep_before[:count]) & (codes[:count] != 0)
+        )
         hash_rows.append(_mix(raw[valid], n))
         doc_rows.append(sep_before[valid])
     full = np.concatenate(hash_rows) if hash_rows else np.zeros(0, np.uint64)
@@ -179,6 +185,13 @@ def lexicon_hits(
     return counts.reshape(n_docs, n_tiers)
 
 
+def idf_scale(batch: HashedBatch, idf_squared: npt.NDArray[Any], n_docs: int) -> FloatArray:
+    """1 / sqrt(sum of idf^2 over a text's n-gram occurrences): the L2 norm of its tf-idf vector."""
+    sums = np.bincount(batch.docs, weights=idf_squared[batch.buckets], minlength=n_docs)
+    out: FloatArray = 1.0 / np.sqrt(np.maximum(sums, 1e-12))
+    return out
+
+
 def _sigmoid(x: FloatArray) -> FloatArray:
     out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * x))
     return out
@@ -200,10 +213,16 @@ class Head:
         """Uncalibrated scores (the model's logits) for every text of the batch."""
         weights = self.arrays["weights"]
         sums = np.bincount(batch.docs, weights=weights[batch.buckets], minlength=n_docs)
-        out: FloatArray = sums * batch.scale + float(self.arrays["bias"])
+        out: FloatArray = sums * self.text_scale(batch, n_docs) + float(self.arrays["bias"])
         if "lexicon_weights" in self.arrays:
             out += self.lexicon_features(batch, n_docs) @ self.arrays["lexicon_weights"]
         return out
+
+    def text_scale(self, batch: HashedBatch, n_docs: int) -> FloatArray:
+        """Per text, 1 / the L2 norm of its feature vector (tf-idf when the head has idf, else counts)."""
+        if "idf_squared" not in self.arrays:
+            return batch.scale
+        return idf_scale(batch, self.arrays["idf_squared"], n_docs)
 
     @functools.cached_property
     def lexicon_bucket_flags(self) -> npt.NDArray[np.bool_]:
@@ -276,6 +295,10 @@ def load_head(path: pathlib.Path, name: str) -> Head:
     missing = [key for key in _REQUIRED.get(kind, ()) if key not in arrays]
     if kind not in _REQUIRED or missing:
         raise ModelUnavailable(f"model file {path}: kind {kind!r} with missing arrays {missing}")
+    if "idf_squared" in arrays and arrays["idf_squared"].shape != (1 << bits,):
+        raise ModelUnavailable(
+            f"model file {path}: idf shape {arrays['idf_squared'].shape} != ({1 << bits},)"
+        )
     if kind == "linear" and arrays["weights"].shape != (1 << bits,):
         raise ModelUnavailable(
             f"model file {path}: weights shape {arrays['weights'].shape} != ({1 << bits},)"

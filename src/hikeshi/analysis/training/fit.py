@@ -16,7 +16,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from hikeshi.analysis.models import Head, hash_ngrams, lexicon_hits, normalise, term_hashes
+from hikeshi.analysis.models import Head, hash_ngrams, idf_scale, lexicon_hits, normalise, term_hashes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -56,15 +56,33 @@ class LinearSettings:
     c: float
     class_weight: str | None
     calibration: str  # "platt" or "isotonic"
+    tfidf: bool = False
+    extra_weight: float = 1.0  # sample weight of team-written rows next to the public dataset's rows
+
+
+def inverse_document_frequency(texts: Sequence[str], orders: Sequence[int], bits: int) -> FloatArray:
+    """Smoothed idf per bucket, ``ln((1 + N) / (1 + df)) + 1``, from (unlabelled) training texts."""
+    batch = hash_ngrams(texts, orders, bits)
+    pairs = np.unique(batch.docs * (1 << bits) + batch.buckets)
+    df = np.bincount(pairs % (1 << bits), minlength=1 << bits)
+    idf: FloatArray = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
+    return idf
 
 
 def feature_matrix(
-    texts: Sequence[str], orders: Sequence[int], bits: int, lexicon: Lexicon | None = None
+    texts: Sequence[str],
+    orders: Sequence[int],
+    bits: int,
+    lexicon: Lexicon | None = None,
+    idf: FloatArray | None = None,
 ) -> sp.csr_matrix:
-    """The exact features the run-time scorer uses: bucket counts scaled by 1/sqrt(n-grams of the text),
-    then (with a lexicon) one column of log(1 + hits) per tier."""
+    """The exact features the run-time scorer uses: bucket counts (times idf, when given) scaled to unit
+    L2 norm per text (without idf: by 1/sqrt(n-grams)), then one column of log(1 + hits) per lexicon tier."""
     batch = hash_ngrams(texts, orders, bits)
-    values = batch.scale[batch.docs]
+    if idf is None:
+        values = batch.scale[batch.docs]
+    else:
+        values = idf[batch.buckets] * idf_scale(batch, idf**2, len(texts))[batch.docs]
     ngrams = sp.csr_matrix((values, (batch.docs, batch.buckets)), shape=(len(texts), 1 << bits))
     if lexicon is None or not lexicon.n_tiers:
         return ngrams
@@ -72,9 +90,11 @@ def feature_matrix(
     return sp.hstack([ngrams, sp.csr_matrix(np.log1p(hits))]).tocsr()
 
 
-def _fit_lr(x: sp.csr_matrix, y: IntArray, settings: LinearSettings) -> LogisticRegression:
+def _fit_lr(
+    x: sp.csr_matrix, y: IntArray, settings: LinearSettings, sample_weight: FloatArray | None = None
+) -> LogisticRegression:
     model = LogisticRegression(C=settings.c, class_weight=settings.class_weight, max_iter=3000)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=sample_weight)
     return model
 
 
@@ -100,10 +120,13 @@ def out_of_fold_scores(
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y)
     for train_idx, test_idx in splits:
         fold_x, fold_y = x[train_idx], y[train_idx]
+        weight = np.ones(len(train_idx))
         if extra_x is not None and extra_y is not None:
             fold_x = sp.vstack([fold_x, extra_x]).tocsr()
             fold_y = np.concatenate([fold_y, extra_y])
-        scores[test_idx] = _fit_lr(fold_x, fold_y, settings).decision_function(x[test_idx])
+            weight = np.concatenate([weight, np.full(extra_x.shape[0], settings.extra_weight)])
+        model = _fit_lr(fold_x, fold_y, settings, weight)
+        scores[test_idx] = model.decision_function(x[test_idx])
     return scores
 
 
@@ -132,18 +155,26 @@ def fit_linear_head(
     calibration_scores: FloatArray,
     calibration_labels: IntArray,
     lexicon: Lexicon | None = None,
+    idf: FloatArray | None = None,
+    sample_weight: FloatArray | None = None,
 ) -> Head:
-    """The final head: trained on all of ``x``; calibrated on out-of-fold scores of the same recipe."""
-    model = _fit_lr(x, y, settings)
+    """The final head: trained on all of ``x``; calibrated on out-of-fold scores of the same recipe.
+
+    With idf, the stored weights are coefficient x idf, so run time sums them and divides by the norm.
+    """
+    model = _fit_lr(x, y, settings, sample_weight)
     coef = model.coef_[0]
     n_buckets = 1 << settings.bits
+    ngram_weights = coef[:n_buckets] if idf is None else coef[:n_buckets] * idf
     arrays: dict[str, npt.NDArray[Any]] = {
-        "weights": coef[:n_buckets].astype(np.float32),
+        "weights": ngram_weights.astype(np.float32),
         "bias": np.array(model.intercept_[0], dtype=np.float64),
     }
     if lexicon is not None and lexicon.n_tiers:
         arrays["lexicon_hashes"] = lexicon.hashes
         arrays["lexicon_tiers"] = lexicon.tiers
         arrays["lexicon_weights"] = coef[n_buckets:].astype(np.float64)
+    if idf is not None:
+        arrays["idf_squared"] = (idf**2).astype(np.float32)
     calib_x, calib_p = calibration_curve(calibration_scores, calibration_labels, settings.calibration)
     return Head(name, settings.orders, settings.bits, "linear", arrays, calib_x, calib_p)

@@ -28,6 +28,7 @@ from hikeshi.analysis.training.fit import (
     LinearSettings,
     feature_matrix,
     fit_linear_head,
+    inverse_document_frequency,
     out_of_fold_scores,
 )
 from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
@@ -81,10 +82,18 @@ def held_out_report(probs: FloatArray, labels: list[int]) -> dict[str, object]:
 def fit_toxicity(
     train: LabelledTexts, team: LabelledTexts, lexicon: Lexicon, settings: LinearSettings
 ) -> Head:
-    """Train on RTP-LX rows + team rows; calibrate on out-of-fold scores of the RTP-LX rows only."""
-    x = feature_matrix(train.texts, settings.orders, settings.bits, lexicon)
+    """Train on RTP-LX rows + team rows; calibrate on out-of-fold scores of the RTP-LX rows only.
+
+    The idf comes from the same training texts (document frequencies only, no labels).
+    """
+    idf = (
+        inverse_document_frequency(train.texts + team.texts, settings.orders, settings.bits)
+        if settings.tfidf
+        else None
+    )
+    x = feature_matrix(train.texts, settings.orders, settings.bits, lexicon, idf)
     y: IntArray = np.asarray(train.labels, dtype=np.int64)
-    x_team = feature_matrix(team.texts, settings.orders, settings.bits, lexicon)
+    x_team = feature_matrix(team.texts, settings.orders, settings.bits, lexicon, idf)
     y_team: IntArray = np.asarray(team.labels, dtype=np.int64)
     oof = out_of_fold_scores(x, y, settings, folds=FOLDS, seed=SEED, extra_x=x_team, extra_y=y_team)
     return fit_linear_head(
@@ -95,6 +104,8 @@ def fit_toxicity(
         calibration_scores=oof,
         calibration_labels=y,
         lexicon=lexicon,
+        idf=idf,
+        sample_weight=np.concatenate([np.ones(len(y)), np.full(len(y_team), settings.extra_weight)]),
     )
 
 
@@ -134,7 +145,8 @@ def train_wrongdoing(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dic
     train, val = load_jcm("train", data_dir), load_jcm("val", data_dir)
     settings = WRONGDOING_SETTINGS
     log(f"wrongdoing: {len(train)} JCommonsenseMorality training rows ({sum(train.labels)} wrong)")
-    x = feature_matrix(train.texts, settings.orders, settings.bits)
+    idf = inverse_document_frequency(train.texts, settings.orders, settings.bits) if settings.tfidf else None
+    x = feature_matrix(train.texts, settings.orders, settings.bits, idf=idf)
     y: IntArray = np.asarray(train.labels, dtype=np.int64)
     # Minimal pairs sit on consecutive rows: keep each pair in one fold so CV cannot peek at the twin.
     groups: IntArray = np.arange(len(train), dtype=np.int64) // 2
@@ -143,7 +155,9 @@ def train_wrongdoing(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dic
     # fitting the calibrator on the rows it is scored on.
     cv_scores = binary_scores((oof >= 0).astype(np.float64), train.labels).as_dict()
     log(f"wrongdoing: 5-fold grouped CV on data_train: {cv_scores}")
-    head = fit_linear_head("wrongdoing", x, y, settings, calibration_scores=oof, calibration_labels=y)
+    head = fit_linear_head(
+        "wrongdoing", x, y, settings, calibration_scores=oof, calibration_labels=y, idf=idf
+    )
     val_report = held_out_report(probabilities(head, val.texts), val.labels)
     log(f"wrongdoing: data_val (never trained on): {val_report['scores']}  ECE {val_report['ece']}")
     return head, {"cv_train": {"scores": cv_scores}, "jcm_val": val_report, "settings": settings.__dict__}
