@@ -218,7 +218,14 @@ def test_run_time_scores_equal_the_training_models_decision(use_idf: bool) -> No
         inverse_document_frequency,
     )
 
-    texts = ["お前は悪い奴だ", "今日は晴れ", "悪口を言うな、クズ", "ランチが美味しい", "クズは消えろ", "散歩した"] * 3
+    texts = [
+        "お前は悪い奴だ",
+        "今日は晴れ",
+        "悪口を言うな、クズ",
+        "ランチが美味しい",
+        "クズは消えろ",
+        "散歩した",
+    ] * 3
     labels = np.array([1, 0, 1, 0, 1, 0] * 3)
     settings = LinearSettings(orders=(1, 2, 3), bits=12, c=10.0, class_weight=None, calibration="platt")
     lexicon = Lexicon.build([(0, "クズ"), (1, "悪い")], settings.orders)
@@ -230,7 +237,9 @@ def test_run_time_scores_equal_the_training_models_decision(use_idf: bool) -> No
     )
     unseen = ["悪いクズだな", "晴れて嬉しい"]
     run_time = head.raw_scores(hash_ngrams(unseen, settings.orders, settings.bits), len(unseen))
-    expected = reference.decision_function(feature_matrix(unseen, settings.orders, settings.bits, lexicon, idf))
+    expected = reference.decision_function(
+        feature_matrix(unseen, settings.orders, settings.bits, lexicon, idf)
+    )
     assert run_time == pytest.approx(expected, abs=1e-4)
     probs = head.calibrate(run_time)
     assert probs[0] > 0.5 > probs[1]
