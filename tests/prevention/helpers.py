@@ -28,3 +28,28 @@ def publish_all(organization: Organization, admin: User, **overrides: Any) -> di
         organization, company_answers(organization.name, **overrides), created_by=admin
     )
     return {code: do_publish(do_approve(v, approved_by=admin)) for code, v in versions.items()}
+
+
+def perfect_form_data(content: Any) -> dict[str, Any]:
+    """POST data answering every question of a course's test correctly (as the test page's fields)."""
+    data: dict[str, Any] = {}
+    for q in content.questions:
+        if q.type == "single":
+            data[f"q_{q.id}"] = q.correct[0]
+        elif q.type == "multiple":
+            data[f"q_{q.id}"] = list(q.correct)
+        elif q.type == "true_false":
+            data[f"q_{q.id}"] = "true" if q.answer else "false"
+        else:
+            data[f"q_{q.id}"] = q.answer
+    return data
+
+
+def perfect_responses(course: Any) -> dict[str, Any]:
+    """Typed responses (as ``grade_test`` takes them) answering every question of a course correctly."""
+    from hikeshi.prevention.content import load_course
+
+    return {
+        q.id: list(q.correct) if q.type == "multiple" else (q.correct[0] if q.correct else q.answer)
+        for q in load_course(course.content_id).questions
+    }

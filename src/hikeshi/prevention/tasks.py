@@ -13,3 +13,12 @@ def send_acknowledgement_reminders() -> int:
     from hikeshi.prevention.policy_actions import send_acknowledgement_reminders as send
 
     return send(timezone.now())
+
+
+@shared_task(name="hikeshi.prevention.tasks.send_training_reminders")
+def send_training_reminders() -> int:
+    """Renew yearly training assignments and e-mail members whose course is due soon or overdue. Idempotent:
+    one reminder per enrolment per REMINDER_INTERVAL (``Reminder`` rows), renewal only once per due date."""
+    from hikeshi.prevention.training_actions import send_training_reminders as send
+
+    return send(timezone.now())

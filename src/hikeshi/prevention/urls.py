@@ -1,11 +1,12 @@
 from django.urls import path
 
-from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy
+from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, training
 
 app_name = "prevention"
 
 P = "o/<slug:org>/prevention/"
 V = P + "policies/versions/<int:version_id>/"
+T = P + "training/"
 
 urlpatterns = [
     path("prevention/diagnosis/", diagnosis.diagnosis, name="diagnosis"),
@@ -22,4 +23,11 @@ urlpatterns = [
     path(
         P + "acknowledgements/status/", acknowledgement.acknowledgement_status, name="acknowledgement_status"
     ),
+    path(T, training.training_home, name="training"),
+    path(T + "assign/", training.assign, name="training_assign"),
+    path(T + "dashboard/", training.dashboard, name="training_dashboard"),
+    path(T + "courses/<int:course_id>/", training.course_detail, name="course_detail"),
+    path(T + "courses/<int:course_id>/test/", training.course_test, name="course_test"),
+    path(T + "attempts/<int:attempt_id>/", training.attempt_detail, name="attempt_detail"),
+    path(T + "attempts/<int:attempt_id>/certificate/", training.certificate, name="certificate"),
 ]

@@ -10,14 +10,36 @@ from hikeshi.prevention.models.policy import (
     Reminder,
     VersionState,
 )
+from hikeshi.prevention.models.structure import RiskRole, RiskRoleKind
+from hikeshi.prevention.models.survey import EmploymentType, SurveyInvite, SurveyResponse, SurveyRun
+from hikeshi.prevention.models.training import (
+    Assignment,
+    AssignmentTarget,
+    Attempt,
+    Course,
+    Enrollment,
+    Recurrence,
+)
 
 __all__ = [
     "ACKNOWLEDGED_DOCS",
     "Acknowledgement",
+    "Assignment",
+    "AssignmentTarget",
+    "Attempt",
     "CheckTally",
+    "Course",
     "DocCode",
+    "EmploymentType",
+    "Enrollment",
     "PolicyDocument",
     "PolicyVersion",
+    "Recurrence",
     "Reminder",
+    "RiskRole",
+    "RiskRoleKind",
+    "SurveyInvite",
+    "SurveyResponse",
+    "SurveyRun",
     "VersionState",
 ]
