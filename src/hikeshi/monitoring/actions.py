@@ -105,6 +105,7 @@ def named_source(organization: Organization, kind: str, name: str) -> Source:
 def do_update_profile(
     organization: Organization, *, confidential_terms: list[str], vip_names: list[str], own_names: list[str]
 ) -> MonitoringProfile:
+    profile: MonitoringProfile
     profile, _ = MonitoringProfile.objects.select_for_update().get_or_create(organization=organization)
     profile.confidential_terms = _clean_list(confidential_terms)
     profile.vip_names = _clean_list(vip_names)
@@ -125,12 +126,23 @@ def do_import_file(
         raise ValidationError(str(exc)) from None
     source = named_source(organization, SourceKind.FILE, "import")
     batch = process_items(parsed.items, source_key=source.source_key, source=source, owner=organization)
+    _assess_soon(organization, batch)
     return parsed, batch
+
+
+def _assess_soon(organization: Organization, batch: BatchResult) -> None:
+    from hikeshi.core.tasks import enqueue
+    from hikeshi.monitoring.tasks import assess_series
+
+    if batch.mentions_created:
+        enqueue(assess_series, org_id=organization.pk)
 
 
 def do_ingest_push(organization: Organization, items: list[IngestedItem], *, source_name: str) -> BatchResult:
     source = named_source(organization, SourceKind.PUSH, source_name or "api")
-    return process_items(items, source_key=source.source_key, source=source, owner=organization)
+    batch = process_items(items, source_key=source.source_key, source=source, owner=organization)
+    _assess_soon(organization, batch)
+    return batch
 
 
 @transaction.atomic
@@ -156,7 +168,7 @@ def do_retry_dead_letter(letter: DeadLetter) -> bool:
         return True
     error = ""
     if letter.stage == DeadLetterStage.FETCH:
-        source = Source.objects.filter(pk=letter.source_id).first()
+        source = Source.objects.filter(pk=letter.source_id).first() if letter.source_id else None
         if source is None:
             error = "the source was deleted"
         else:
@@ -169,13 +181,14 @@ def do_retry_dead_letter(letter: DeadLetter) -> bool:
             return False
     else:
         payload = letter.payload
-        owner = Organization.objects.filter(pk=payload.get("owner")).first() if payload.get("owner") else None
+        owner_id = payload.get("owner")
+        owner = Organization.objects.filter(pk=int(owner_id)).first() if owner_id else None
         try:
             item = item_from_dict(payload["item"])
         except (KeyError, ValueError, TypeError) as exc:
             error = f"unreadable payload: {exc}"
         else:
-            source = Source.objects.filter(pk=letter.source_id).first()
+            source = Source.objects.filter(pk=letter.source_id).first() if letter.source_id else None
             result = process_items([item], source_key=payload["source_key"], source=source, owner=owner)
             failed = [o for o in result.outcomes if o.status == "error"]
             if not failed:

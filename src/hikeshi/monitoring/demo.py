@@ -19,6 +19,7 @@ from hikeshi.ingest.items import Engagement, IngestedItem
 from hikeshi.monitoring.actions import do_add_watch_rule, do_update_profile, named_source
 from hikeshi.monitoring.models import Mention, SourceKind, WatchRule
 from hikeshi.monitoring.pipeline import process_items
+from hikeshi.monitoring.series import assess_pending
 from hikeshi.tenancy.models import Organization
 
 DEMO_FILE = "sample_foods_week.jsonl"
@@ -91,10 +92,13 @@ def seed_monitoring_demo(organization: Organization, *, now: datetime | None = N
         assert it.published is not None
         hour_end = _slice_end(it.published, now)
         if batch and hour_end != batch_end:
-            process_items(batch, source_key=source.source_key, source=source, now=min(batch_end or now, now))
+            replay_now = min(batch_end or now, now)
+            process_items(batch, source_key=source.source_key, source=source, now=replay_now)
+            assess_pending(replay_now, organization.pk)
             batch = []
         batch.append(it)
         batch_end = hour_end
     if batch:
         process_items(batch, source_key=source.source_key, source=source, now=now)
+    assess_pending(now, organization.pk)
     return Mention.objects.for_org(organization).count()

@@ -235,6 +235,8 @@ class SeriesState(TenantModel):
     score = models.FloatField(default=0.0)
     explanation = models.TextField(blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
+    pending = models.BooleanField(default=False, db_index=True)
+    """New mentions arrived since the last assessment (set by the pipeline, cleared by assess_pending)."""
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [

@@ -275,10 +275,10 @@ def _judge_new_posts(posts: list[Post]) -> None:
         originals.setdefault(original.content_hash, original)
     to_analyse: list[Post] = []
     for post in posts:
-        original = originals.get(post.content_hash) if post.content_hash else None
-        if original is not None:
-            post.copy_of = original
-            _apply_judgement(post, original.judgement)
+        earlier = originals.get(post.content_hash) if post.content_hash else None
+        if earlier is not None:
+            post.copy_of = earlier
+            _apply_judgement(post, earlier.judgement)
         else:
             to_analyse.append(post)
     if to_analyse:

@@ -94,7 +94,39 @@ def update_series(org_id: int, new_mentions: list[Mention], now: datetime) -> No
             if author:
                 c.authors.add(author)
     _upsert_buckets(org_id, counts)
-    _assess_series(org_id, touched.keys(), now)
+    _mark_pending(org_id, set(touched))
+
+
+def _mark_pending(org_id: int, keys: set[str]) -> None:
+    existing = set(
+        SeriesState.objects.filter(organization_id=org_id, series__in=keys).values_list("series", flat=True)
+    )
+    SeriesState.objects.filter(organization_id=org_id, series__in=existing, pending=False).update(
+        pending=True
+    )
+    SeriesState.objects.bulk_create(
+        [SeriesState(organization_id=org_id, series=key, pending=True) for key in keys - existing],
+        ignore_conflicts=True,
+    )
+
+
+def assess_pending(now: datetime, org_id: int | None = None) -> int:
+    """Feed the detectors and assess every series with new mentions; returns how many were assessed.
+
+    A separate stage from storing: detection works on 5-minute buckets, so assessing once per bucket
+    or so is enough, and ingestion does not pay for it per batch."""
+    pending = SeriesState.objects.filter(pending=True)
+    if org_id is not None:
+        pending = pending.filter(organization_id=org_id)
+    done = 0
+    by_org: dict[int, list[str]] = defaultdict(list)
+    for org, series in pending.values_list("organization_id", "series"):
+        by_org[org].append(series)
+    for org, keys in by_org.items():
+        with transaction.atomic():
+            _assess_series(org, keys, now)
+        done += len(keys)
+    return done
 
 
 def _upsert_buckets(org_id: int, counts: dict[tuple[str, datetime], _Counts]) -> None:
@@ -136,6 +168,8 @@ def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> No
             "pk", flat=True
         )
     }
+    small = [k for k in keys if k.startswith("topic:") and k not in big_topics]
+    SeriesState.objects.filter(organization_id=org_id, series__in=small).update(pending=False)
     keys = [k for k in keys if not k.startswith("topic:") or k in big_topics]
     states = {
         s.series: s
@@ -151,6 +185,7 @@ def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> No
         state.score = assessment.score
         state.explanation = assessment.explanation
         state.assessed_at = now
+        state.pending = False
         state.save()
         if key.startswith("topic:"):
             Topic.objects.filter(pk=int(key[6:])).update(level=state.level, explanation=state.explanation)

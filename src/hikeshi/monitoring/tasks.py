@@ -29,6 +29,8 @@ def poll_source(source_id: int) -> dict[str, Any]:
     if source is None:
         return {"source": source_id, "skipped": "inactive or deleted"}
     outcome = poll(source)
+    if outcome.new_items:
+        enqueue(assess_series)
     return {"source": source_id, "ok": outcome.ok, "new": outcome.new_items, "error": outcome.error}
 
 
@@ -39,3 +41,13 @@ def retry_dead_letter(dead_letter_id: int) -> bool:
 
     letter = DeadLetter.objects.filter(pk=dead_letter_id).first()
     return True if letter is None else do_retry_dead_letter(letter)
+
+
+@shared_task(name="hikeshi.monitoring.tasks.assess_series", acks_late=True)
+def assess_series(org_id: int | None = None) -> int:
+    """Burst detection and risk levels for series with new mentions (alerts are raised from here)."""
+    from django.utils import timezone
+
+    from hikeshi.monitoring.series import assess_pending
+
+    return assess_pending(timezone.now(), org_id)

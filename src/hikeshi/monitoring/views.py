@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -160,7 +160,9 @@ def feed(request: HttpRequest, access: OrgAccess) -> HttpResponse:
     org = access.organization
     sources = list(Source.objects.for_org(org))
     filters = FeedFilters(request.GET or None, sources=sources)
-    mentions = Mention.objects.for_org(org).select_related("post", "rule").order_by("-posted_at", "-id")
+    mentions: QuerySet[Mention] = (
+        Mention.objects.for_org(org).select_related("post", "rule").order_by("-posted_at", "-id")
+    )
     if filters.is_valid():
         data = filters.cleaned_data
         if data["source"]:
@@ -189,7 +191,7 @@ def feed(request: HttpRequest, access: OrgAccess) -> HttpResponse:
 
 def _org_mention(access: OrgAccess, post_id: int) -> Mention:
     # A post is shared by organisations; one is reachable only through its own mention of it.
-    mention = (
+    mention: Mention | None = (
         Mention.objects.for_org(access.organization)
         .filter(post_id=post_id)
         .select_related("post", "rule", "topic", "source")
