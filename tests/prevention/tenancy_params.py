@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from hikeshi.prevention.policy_actions import do_generate_documents
+from hikeshi.prevention.survey_actions import do_create_run, do_send_run
 from hikeshi.prevention.training_actions import do_assign, do_seed_courses, do_submit_attempt
 from tests.platform.conftest import Tenant
 from tests.prevention.helpers import company_answers, perfect_responses
@@ -21,10 +22,15 @@ def make_objects(tenant: Tenant) -> None:
     # A passed attempt, so that even the certificate route has something to refuse across organisations.
     tenant.extra["attempt"] = do_submit_attempt(course, tenant.employee, perfect_responses(course)).attempt
 
+    run = do_create_run(tenant.org, template_id="employee", anonymous=True, created_by=tenant.admin)
+    do_send_run(run)
+    tenant.extra["survey_run"] = run
+
 
 PARAMS: dict[str, Callable[[Tenant], Any]] = {
     "version_id": lambda t: t.extra["policy_version"].pk,
     "clause_key": lambda t: "purpose",
     "course_id": lambda t: t.extra["course"].pk,
     "attempt_id": lambda t: t.extra["attempt"].pk,
+    "run_id": lambda t: t.extra["survey_run"].pk,
 }

@@ -42,6 +42,7 @@ def _start_without_training(alpha: Tenant) -> None:
     count enrolments and attempts from a clean slate."""
     Assignment.objects.all().delete()
     Attempt.objects.all().delete()
+    mail.outbox.clear()
 
 
 def _course(tenant: Tenant, content_id: str = "employee") -> Course:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, training
+from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, survey, training
 
 app_name = "prevention"
 
 P = "o/<slug:org>/prevention/"
 V = P + "policies/versions/<int:version_id>/"
 T = P + "training/"
+S = P + "surveys/"
 
 urlpatterns = [
     path("prevention/diagnosis/", diagnosis.diagnosis, name="diagnosis"),
@@ -30,4 +31,11 @@ urlpatterns = [
     path(T + "courses/<int:course_id>/test/", training.course_test, name="course_test"),
     path(T + "attempts/<int:attempt_id>/", training.attempt_detail, name="attempt_detail"),
     path(T + "attempts/<int:attempt_id>/certificate/", training.certificate, name="certificate"),
+    path(S, survey.survey_list, name="survey_list"),
+    path(S + "create/", survey.survey_create, name="survey_create"),
+    path(S + "respond/<str:token>/", survey.survey_respond, name="survey_respond"),
+    path(S + "<int:run_id>/", survey.survey_detail, name="survey_detail"),
+    path(S + "<int:run_id>/send/", survey.survey_send, name="survey_send"),
+    path(S + "<int:run_id>/close/", survey.survey_close, name="survey_close"),
+    path(S + "<int:run_id>/export/", survey.survey_export, name="survey_export"),
 ]
