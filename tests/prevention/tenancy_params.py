@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from hikeshi.prevention.models import RiskRole
 from hikeshi.prevention.policy_actions import do_generate_documents
 from hikeshi.prevention.survey_actions import do_create_run, do_send_run
 from hikeshi.prevention.training_actions import do_assign, do_seed_courses, do_submit_attempt
@@ -25,6 +26,9 @@ def make_objects(tenant: Tenant) -> None:
     run = do_create_run(tenant.org, template_id="employee", anonymous=True, created_by=tenant.admin)
     do_send_run(run)
     tenant.extra["survey_run"] = run
+    tenant.extra["risk_role"] = RiskRole.objects.create(
+        organization=tenant.org, role="lead", person_name="責任者"
+    )
 
 
 PARAMS: dict[str, Callable[[Tenant], Any]] = {
@@ -33,4 +37,5 @@ PARAMS: dict[str, Callable[[Tenant], Any]] = {
     "course_id": lambda t: t.extra["course"].pk,
     "attempt_id": lambda t: t.extra["attempt"].pk,
     "run_id": lambda t: t.extra["survey_run"].pk,
+    "risk_role_id": lambda t: t.extra["risk_role"].pk,
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, survey, training
+from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, structure, survey, training
 
 app_name = "prevention"
 
@@ -38,4 +38,7 @@ urlpatterns = [
     path(S + "<int:run_id>/send/", survey.survey_send, name="survey_send"),
     path(S + "<int:run_id>/close/", survey.survey_close, name="survey_close"),
     path(S + "<int:run_id>/export/", survey.survey_export, name="survey_export"),
+    path(P + "structure/", structure.structure, name="structure"),
+    path(P + "structure/<int:risk_role_id>/", structure.structure_edit, name="structure_edit"),
+    path(P + "structure/<int:risk_role_id>/delete/", structure.structure_delete, name="structure_delete"),
 ]
