@@ -39,9 +39,10 @@ TOXICITY_SETTINGS = LinearSettings(
     orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight="balanced", calibration="platt"
 )
 WRONGDOING_SETTINGS = LinearSettings(
-    orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight=None, calibration="isotonic"
+    orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight=None, calibration="isotonic", extra_weight=3.0
 )
 TEAM_TOXICITY_FILE = "toxicity_team.tsv"
+TEAM_WRONGDOING_FILE = "wrongdoing_team.tsv"
 TOXICITY_LEXICON_FILE = "toxicity_lexicon.tsv"
 FOLDS = 5
 SEED = 20260101
@@ -61,6 +62,12 @@ DATA_SOURCES = [
         "name": f"hikeshi team sentences and lexicon (training/{TEAM_TOXICITY_FILE}, training/{TOXICITY_LEXICON_FILE})",
         "licence": "MIT (this project)",
         "use": "toxicity: extra training rows and lexicon-tier features, never evaluated on",
+    },
+    {
+        "name": f"hikeshi team sentences for wrongdoing (training/{TEAM_WRONGDOING_FILE} + ordinary posts of "
+        f"training/{TEAM_TOXICITY_FILE})",
+        "licence": "MIT (this project)",
+        "use": "wrongdoing: extra training rows (weight 3), never evaluated on",
     },
 ]
 
@@ -141,22 +148,46 @@ def train_toxicity(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dict[
     return head, {"cv_training_half": cv, "rtp_lx_dev_half": dev_report, "settings": settings.__dict__}
 
 
+def wrongdoing_team_rows() -> LabelledTexts:
+    """Team rows for the wrongdoing head: its own file plus the ordinary posts of the toxicity file."""
+    ordinary = load_team_sentences(TEAM_TOXICITY_FILE)
+    benign = [text for text, label in zip(ordinary.texts, ordinary.labels, strict=True) if label == 0]
+    return load_team_sentences(TEAM_WRONGDOING_FILE) + LabelledTexts(
+        benign, [0] * len(benign), "team/ordinary"
+    )
+
+
 def train_wrongdoing(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dict[str, object]]:
     train, val = load_jcm("train", data_dir), load_jcm("val", data_dir)
+    team = wrongdoing_team_rows()
     settings = WRONGDOING_SETTINGS
-    log(f"wrongdoing: {len(train)} JCommonsenseMorality training rows ({sum(train.labels)} wrong)")
+    log(
+        f"wrongdoing: {len(train)} JCommonsenseMorality training rows ({sum(train.labels)} wrong) + "
+        f"{len(team)} team rows ({sum(team.labels)} wrong)"
+    )
     idf = inverse_document_frequency(train.texts, settings.orders, settings.bits) if settings.tfidf else None
     x = feature_matrix(train.texts, settings.orders, settings.bits, idf=idf)
     y: IntArray = np.asarray(train.labels, dtype=np.int64)
+    x_team = feature_matrix(team.texts, settings.orders, settings.bits, idf=idf)
+    y_team: IntArray = np.asarray(team.labels, dtype=np.int64)
     # Minimal pairs sit on consecutive rows: keep each pair in one fold so CV cannot peek at the twin.
     groups: IntArray = np.arange(len(train), dtype=np.int64) // 2
-    oof = out_of_fold_scores(x, y, settings, folds=FOLDS, seed=SEED, groups=groups)
+    oof = out_of_fold_scores(
+        x, y, settings, folds=FOLDS, seed=SEED, groups=groups, extra_x=x_team, extra_y=y_team
+    )
     # The sign of an out-of-fold score is the uncalibrated decision: an honest CV figure without
     # fitting the calibrator on the rows it is scored on.
     cv_scores = binary_scores((oof >= 0).astype(np.float64), train.labels).as_dict()
     log(f"wrongdoing: 5-fold grouped CV on data_train: {cv_scores}")
     head = fit_linear_head(
-        "wrongdoing", x, y, settings, calibration_scores=oof, calibration_labels=y, idf=idf
+        "wrongdoing",
+        sp.vstack([x, x_team]).tocsr(),
+        np.concatenate([y, y_team]),
+        settings,
+        calibration_scores=oof,
+        calibration_labels=y,
+        idf=idf,
+        sample_weight=np.concatenate([np.ones(len(y)), np.full(len(y_team), settings.extra_weight)]),
     )
     val_report = held_out_report(probabilities(head, val.texts), val.labels)
     log(f"wrongdoing: data_val (never trained on): {val_report['scores']}  ECE {val_report['ece']}")
