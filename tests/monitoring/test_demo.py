@@ -21,6 +21,10 @@ def test_demo_week_tells_the_foreign_object_story(alpha: Tenant) -> None:
     assert story.level >= 2, story.explanation
     rule_levels = dict(SeriesState.objects.for_org(org).values_list("series", "level"))
     assert max(rule_levels.values()) >= 2
+    from hikeshi.alerts.models import Alert
+
+    alerts = Alert.objects.filter(organization=org, story_key__startswith="monitoring:")
+    assert alerts.exists()  # the story reached the alerts app through do_raise_alert
     assert seed_monitoring_demo(org) == count  # idempotent
     Membership.objects.create(user=alpha.member, organization=org, role=Role.ORG_MEMBER)
     client = Client()
