@@ -168,6 +168,17 @@ def test_csv_cells_cannot_run_formulas(alpha: Tenant) -> None:
     assert any(row[1] == "'=cmd|' /C calc'!A0" for row in rows)
 
 
+def test_survey_list_queries_do_not_grow_with_runs(alpha: Tenant, django_assert_max_num_queries: Any) -> None:
+    for _ in range(5):
+        do_send_run(do_create_run(alpha.org, template_id="employee", anonymous=True, created_by=alpha.admin))
+    client = Client()
+    client.force_login(alpha.admin)
+    client.get("/o/alpha/prevention/surveys/")
+    with django_assert_max_num_queries(10):
+        body = client.get("/o/alpha/prevention/surveys/").content.decode()
+    assert body.count("0 / 3") == 6  # five new runs and the fixture's, each sent to 3 members
+
+
 def test_survey_pages_are_for_admins(alpha: Tenant) -> None:
     run = do_create_run(alpha.org, template_id="employee", anonymous=True, created_by=alpha.admin)
     client = Client()

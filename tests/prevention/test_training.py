@@ -199,6 +199,30 @@ def test_yearly_assignments_renew_and_count_again(alpha: Tenant) -> None:
     assert [(r.enrolled, r.completed) for r in rows] == [(3, 0)]
 
 
+def test_a_yearly_deadline_on_29_february_moves_to_28_february(alpha: Tenant) -> None:
+    yearly = do_assign(_course(alpha), target="all", due_date=date(2028, 2, 29), recurrence="yearly")
+    renew_yearly_assignments(date(2028, 3, 1))
+    yearly.refresh_from_db()
+    assert yearly.due_date == date(2029, 2, 28)
+
+
+def test_training_page_queries_do_not_grow_with_assignments(
+    alpha: Tenant, django_assert_max_num_queries: Any
+) -> None:
+    course = _course(alpha)
+    for month in range(1, 7):
+        do_assign(course, target="all", due_date=date(2030, month, 1))
+        do_submit_attempt(course, alpha.admin, {})  # a failed attempt for the results table...
+        # ...dated before the enrolments, so it does not use up this year's attempts.
+        Attempt.objects.filter(user=alpha.admin).update(submitted_at=timezone.now() - timedelta(days=400))
+    client = Client()
+    client.force_login(alpha.admin)
+    client.get("/o/alpha/prevention/training/")
+    with django_assert_max_num_queries(14):
+        body = client.get("/o/alpha/prevention/training/").content.decode()
+    assert body.count('data-testid="assignment"') == 6 and body.count('data-testid="enrollment"') == 6
+
+
 def test_dashboard_per_department_and_cli_report(alpha: Tenant, django_assert_max_num_queries: Any) -> None:
     course = _course(alpha)
     Membership.objects.filter(user=alpha.employee).update(department="店舗")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -70,9 +71,8 @@ def do_send_run(run: SurveyRun) -> int:
             f"次のあなた専用のリンクから回答してください（他の人に転送しないでください）:\n"
             f"{respond_url(run, token)}\n"
         )
-        email = membership.user.email
         transaction.on_commit(
-            lambda body=body, email=email: send_mail(f"[hikeshi] {run.title}", body, None, [email])
+            partial(send_mail, f"[hikeshi] {run.title}", body, None, [membership.user.email])
         )
         count += 1
     if run.sent_at is None:

@@ -221,6 +221,13 @@ def do_submit_attempt(
     return GradedAttempt(attempt, result)
 
 
+def _next_year(day: date) -> date:
+    # 29 February has no twin in most years: the deadline falls on the 28th instead.
+    return day.replace(
+        year=day.year + 1, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day
+    )
+
+
 @transaction.atomic
 def renew_yearly_assignments(today: date) -> int:
     """A yearly assignment whose due date has passed moves on a year and enrols its group again."""
@@ -229,7 +236,7 @@ def renew_yearly_assignments(today: date) -> int:
         recurrence=Recurrence.YEARLY, due_date__lt=today
     ):
         while assignment.due_date < today:
-            assignment.due_date = assignment.due_date.replace(year=assignment.due_date.year + 1)
+            assignment.due_date = _next_year(assignment.due_date)
         assignment.cycle += 1
         assignment.save(update_fields=["due_date", "cycle"])
         members = list(_target_memberships(assignment).values_list("user_id", flat=True))
