@@ -17,7 +17,7 @@ import pathlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from hikeshi.analysis.training.data import DataUnavailable, load_jcm, load_rtp_lx
 from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
@@ -248,10 +248,15 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; the CLI's convention is one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hikeshi eval", description="Measure the analysis engine and its models."
-    )
+    parser = _OneLineParser(prog="hikeshi eval", description="Measure the analysis engine and its models.")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument(
         "--section", action="append", choices=SECTIONS, help="run only this section (repeatable; default all)"
