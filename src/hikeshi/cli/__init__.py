@@ -27,6 +27,7 @@ BENCH_TARGETS: dict[str, str] = {
     "analysis": "hikeshi.analysis.bench:main",
     "routing": "hikeshi.ingest.bench:main",
     "detection": "hikeshi.detection.bench:main",
+    "pipeline": "hikeshi.monitoring.bench:main",
 }
 
 EXIT_USAGE = 2

@@ -43,6 +43,18 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         why="Keeps the session table small.",
     ),
     PeriodicJob(
+        "monitoring-poll-due-sources",
+        "hikeshi.monitoring.tasks.poll_due_sources",
+        every_seconds=60,
+        why="Queues a poll for every monitoring source whose next run is due.",
+    ),
+    PeriodicJob(
+        "monitoring-assess-series",
+        "hikeshi.monitoring.tasks.assess_series",
+        every_seconds=60,
+        why="Burst detection and alerts for series with new mentions; the safety net when a queued assessment is lost.",
+    ),
+    PeriodicJob(
         "prevention-acknowledgement-reminders",
         "hikeshi.prevention.tasks.send_acknowledgement_reminders",
         cron={"hour": "9", "minute": "0"},

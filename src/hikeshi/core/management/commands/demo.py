@@ -23,6 +23,11 @@ class Command(BaseCommand):
             login = remembered_login()
         else:
             login = seed_demo()
+            from hikeshi.core.demo import DEMO_ORG_SLUG
+            from hikeshi.monitoring.demo import seed_monitoring_demo
+
+            self.stdout.write("hikeshi: replaying the demo week of posts (about 10 s)…")
+            seed_monitoring_demo(Organization.objects.get(slug=DEMO_ORG_SLUG))
         if login is None:
             self.stdout.write("hikeshi: existing data kept (no demo login to show)")
             return
