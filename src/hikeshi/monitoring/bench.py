@@ -7,6 +7,7 @@ fresh SQLite database in a temporary data directory (embedded mode), on one proc
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import sys
@@ -41,6 +42,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--orgs", type=int, default=100)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--min-rate", type=float, default=None, help="exit 1 below this many posts/s")
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile stats of the timed part to FILE")
     args = parser.parse_args(argv)
     if args.posts < 1 or args.orgs < 1 or args.batch < 1:
         print("hikeshi bench pipeline: --posts, --orgs and --batch must be positive", file=sys.stderr)
@@ -86,10 +88,16 @@ def _run(args: argparse.Namespace) -> int:
                 f"p{i}", text, author=f"u{rng.randrange(5000)}", published=published, engagement=engagement
             )
         )
+    profiler = cProfile.Profile() if args.profile else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     for offset in range(0, len(items), args.batch):
         chunk = items[offset : offset + args.batch]
         process_items(chunk, source_key="push:bench", now=chunk[-1].published)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     rate = args.posts / cpu
     print(

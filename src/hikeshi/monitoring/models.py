@@ -17,16 +17,14 @@ BUCKET_SECONDS = 300
 
 
 class MonitoringProfile(TenantModel):
-    """Per-organisation words passed to the analysis engine as CustomTerms, and the topic index state."""
+    """Per-organisation words passed to the analysis engine as CustomTerms. The pipeline locks this row
+    while it groups the organisation's posts into topics, so two workers never split one story."""
 
     confidential_terms = models.JSONField(
         _("機密語 (未発表の商品名・コードネーム)"), default=list, blank=True
     )
     vip_names = models.JSONField(_("VIP の名前"), default=list, blank=True)
     own_names = models.JSONField(_("自社の呼び名"), default=list, blank=True)
-    topic_state = models.JSONField(default=dict, blank=True)
-    """JSON state of this organisation's ingest.TopicIndex (pruned to recent posts)."""
-
     audit_fields = ("confidential_terms", "vip_names", "own_names")
 
     class Meta:
@@ -163,6 +161,39 @@ class Topic(TenantModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TopicMember(TenantModel):
+    """A recent post in an organisation's topic index: later posts with the same content key join its
+    topic, and posts with a similar MinHash signature are found through its TopicBand rows. Rows older
+    than the index memory (3 days) are pruned, so the table stays proportional to recent traffic."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    content_key = models.CharField(max_length=64)
+    seen = models.DateTimeField()
+    signature = models.BinaryField(null=True)
+    """64 little-endian uint64 MinHash values; None for content too short to compare by similarity."""
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization", "content_key"], name="topic_member_once")
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["organization", "seen"], name="topic_member_org_seen")
+        ]
+
+
+class TopicBand(models.Model):
+    """One LSH band of a member's signature. ``band_key`` hashes the organisation, the band number and
+    the band's values, so one indexed ``band_key IN (...)`` finds every candidate of a batch; a hash
+    collision only adds a candidate, which the signature comparison then rejects. Written and pruned
+    with plain SQL: a batch adds 16 rows per post, too many to build as model instances."""
+
+    member = models.ForeignKey(TopicMember, on_delete=models.CASCADE, related_name="+")
+    band_key = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"band {self.band_key} of member {self.member_id}"
 
 
 class Mention(TenantModel):

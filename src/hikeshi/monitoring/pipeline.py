@@ -11,36 +11,25 @@ the batch.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from hikeshi.analysis import CustomTerms, get_analyzer
+from hikeshi.analysis import get_analyzer
 from hikeshi.ingest.dedup import content_key
 from hikeshi.ingest.items import Engagement, IngestedItem
-from hikeshi.monitoring.models import (
-    BUCKET_SECONDS,
-    DeadLetter,
-    DeadLetterStage,
-    Mention,
-    MonitoringProfile,
-    Post,
-    Source,
-)
-from hikeshi.monitoring.routing import current_router
+from hikeshi.monitoring.mentions import create_mentions
+from hikeshi.monitoring.models import DeadLetter, DeadLetterStage, Post, Source
 from hikeshi.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
 MAX_FUTURE = timedelta(hours=1)
-NEGATIVE_RISK = 0.4
-"""A mention counts as negative when its sentiment is negative or its risk reaches 「medium」."""
 
 
 @dataclass(slots=True)
@@ -62,11 +51,6 @@ class BatchResult:
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-def bucket_of(moment: datetime) -> datetime:
-    seconds = int(moment.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def item_from_dict(data: dict[str, Any]) -> IngestedItem:
@@ -160,7 +144,9 @@ def process_items(
                 DeadLetterStage.STORE, ready[0], repr(exc), source_key=source_key, source=source, owner=owner
             )
             return result
-        logger.warning("batch from %s failed (%s); storing its items one by one", source_key, exc)
+        logger.warning(
+            "batch from %s failed (%r); storing its items one by one", source_key, exc, exc_info=True
+        )
         for item in ready:
             single = process_items([item], source_key=source_key, source=source, owner=owner, now=now)
             result.outcomes.extend(single.outcomes)
@@ -179,7 +165,6 @@ def _store(
     result: BatchResult,
 ) -> list[ItemOutcome]:
     from hikeshi.monitoring.series import update_series
-    from hikeshi.monitoring.topics import assign_topics
 
     outcomes: list[ItemOutcome] = []
     existing = {
@@ -213,15 +198,10 @@ def _store(
     for (item, _), post in zip(fresh, created, strict=True):
         outcomes.append(ItemOutcome(item.source_id, "accepted", post_id=post.pk, copy_of=post.copy_of_id))
         posts.append(post)
-    new_mentions = _create_mentions(posts, source, owner)
+    new_mentions = create_mentions(posts, source, owner)
     result.mentions_created += len(new_mentions)
-    by_org: dict[int, list[Mention]] = defaultdict(list)
-    for mention in new_mentions:
-        by_org[mention.organization_id].append(mention)
-    for org_id, mentions in by_org.items():
-        result.organizations.add(org_id)
-        assign_topics(org_id, mentions)
-        update_series(org_id, mentions, now)
+    result.organizations |= {m.organization_id for m in new_mentions}
+    update_series(new_mentions)
     if source is not None and fresh:
         Source.objects.filter(pk=source.pk).update(items_total=source.items_total + len(fresh))
     return outcomes
@@ -285,82 +265,3 @@ def _judge_new_posts(posts: list[Post]) -> None:
         judgements = get_analyzer().analyze([p.text for p in to_analyse])
         for post, judgement in zip(to_analyse, judgements, strict=True):
             _apply_judgement(post, judgement.to_dict())
-
-
-def _custom_terms(profile: MonitoringProfile) -> CustomTerms | None:
-    terms = CustomTerms(
-        confidential=tuple(profile.confidential_terms),
-        vip_names=tuple(profile.vip_names),
-        own_names=tuple(profile.own_names),
-    )
-    return terms if (terms.confidential or terms.vip_names or terms.own_names) else None
-
-
-def _create_mentions(
-    posts: Iterable[Post], source: Source | None, owner: Organization | None
-) -> list[Mention]:
-    posts = list(posts)
-    if not posts:
-        return []
-    router = current_router()
-    wanted: list[tuple[Post, int, int | None, list[list[int]]]] = []
-    for post in posts:
-        matches = router.route(post.text)
-        if owner is not None:
-            matches = [m for m in matches if m.org_id == owner.pk]
-            if not matches:
-                wanted.append((post, owner.pk, None, []))
-        for match in matches:
-            wanted.append((post, int(match.org_id), int(match.rule_id), [list(s) for s in match.spans]))  # type: ignore[call-overload]
-    if not wanted:
-        return []
-    done = set(
-        Mention.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
-            "post_id", "organization_id", "rule_id"
-        )
-    )
-    todo = [w for w in wanted if (w[0].pk, w[1], w[2]) not in done]
-    org_judgements = _org_judgements(todo)
-    mentions = []
-    for post, org_id, rule_id, spans in todo:
-        judgement = org_judgements.get((org_id, post.pk))
-        effective = judgement or post.judgement
-        posted_at = post.published_at
-        mentions.append(
-            Mention(
-                organization_id=org_id,
-                post=post,
-                rule_id=rule_id,
-                source=source if source is not None and source.organization_id == org_id else None,
-                posted_at=posted_at,
-                bucket_start=bucket_of(posted_at),
-                spans=spans,
-                risk=float(effective["risk"]),
-                level=str(effective["level"]),
-                categories=[c["code"] for c in effective["categories"]],
-                negative=effective["sentiment"]["label"] == "negative"
-                or float(effective["risk"]) >= NEGATIVE_RISK,
-                judgement=judgement,
-            )
-        )
-    return Mention.objects.bulk_create(mentions)
-
-
-def _org_judgements(
-    todo: list[tuple[Post, int, int | None, list[list[int]]]],
-) -> dict[tuple[int, int], dict[str, Any]]:
-    """Re-judge posts for organisations with their own words (confidential terms, VIPs, own names)."""
-    org_ids = {org_id for _p, org_id, _r, _s in todo}
-    profiles = {p.organization_id: p for p in MonitoringProfile.objects.filter(organization_id__in=org_ids)}
-    found: dict[tuple[int, int], dict[str, Any]] = {}
-    for org_id in org_ids:
-        custom = _custom_terms(profiles[org_id]) if org_id in profiles else None
-        if custom is None:
-            continue
-        posts = {p.pk: p for p, o, _r, _s in todo if o == org_id}
-        judgements = get_analyzer().analyze([p.text for p in posts.values()], custom=custom)
-        for post, judgement in zip(posts.values(), judgements, strict=True):
-            data = judgement.to_dict()
-            if data != post.judgement:
-                found[(org_id, post.pk)] = data
-    return found

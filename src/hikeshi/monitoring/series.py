@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from hikeshi.detection import Assessment, BurstDetector, BurstScore, ContentSignals, FirstPost, assess
 from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, SeriesBucket, SeriesState, Topic, WatchRule
+from hikeshi.monitoring.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -67,46 +68,57 @@ def _series_filter(series: str) -> Q:
     return Q()
 
 
-def update_series(org_id: int, new_mentions: list[Mention], now: datetime) -> None:
-    touched: dict[str, set[datetime]] = defaultdict(set)
+def update_series(new_mentions: list[Mention]) -> None:
+    """Recompute the buckets the new mentions fall in, for every organisation of the batch at once:
+    one query reads the mentions of those buckets, one upsert writes the buckets and one marks the
+    series pending."""
+    touched: dict[tuple[int, str], set[datetime]] = defaultdict(set)
     for mention in new_mentions:
         for key in _series_of(mention):
-            touched[key].add(mention.bucket_start)
+            touched[(mention.organization_id, key)].add(mention.bucket_start)
+    if not touched:
+        return
+    org_ids = {org_id for org_id, _key in touched}
     buckets = {b for starts in touched.values() for b in starts}
-    counts: dict[tuple[str, datetime], _Counts] = defaultdict(_Counts)
-    rows = Mention.objects.filter(organization_id=org_id, bucket_start__in=buckets).values_list(
-        "post_id", "rule_id", "topic_id", "bucket_start", "negative", "post__author", "post__reposts"
+    counts: dict[tuple[int, str, datetime], _Counts] = defaultdict(_Counts)
+    rows = Mention.objects.filter(organization_id__in=org_ids, bucket_start__in=buckets).values_list(
+        "organization_id",
+        "post_id",
+        "rule_id",
+        "topic_id",
+        "bucket_start",
+        "negative",
+        "post__author",
+        "post__reposts",
     )
-    for post_id, rule_id, topic_id, start, negative, author, reposts in rows:
+    for org_id, post_id, rule_id, topic_id, start, negative, author, reposts in rows:
         keys = ["org"]
         if rule_id is not None:
             keys.append(f"rule:{rule_id}")
         if topic_id is not None:
             keys.append(f"topic:{topic_id}")
         for key in keys:
-            if start not in touched.get(key, ()):
+            if start not in touched.get((org_id, key), ()):
                 continue
-            c = counts[(key, start)]
+            c = counts[(org_id, key, start)]
             c.posts.add(post_id)
             if negative:
                 c.negative.add(post_id)
             c.reposts[post_id] = reposts or 0
             if author:
                 c.authors.add(author)
-    _upsert_buckets(org_id, counts)
-    _mark_pending(org_id, set(touched))
+    _upsert_buckets(counts)
+    _mark_pending(set(touched))
 
 
-def _mark_pending(org_id: int, keys: set[str]) -> None:
-    existing = set(
-        SeriesState.objects.filter(organization_id=org_id, series__in=keys).values_list("series", flat=True)
-    )
-    SeriesState.objects.filter(organization_id=org_id, series__in=existing, pending=False).update(
-        pending=True
-    )
-    SeriesState.objects.bulk_create(
-        [SeriesState(organization_id=org_id, series=key, pending=True) for key in keys - existing],
-        ignore_conflicts=True,
+def _mark_pending(keys: set[tuple[int, str]]) -> None:
+    """INSERT ... ON CONFLICT (organization, series) DO UPDATE SET pending = true, in one statement."""
+    insert_rows(
+        SeriesState,
+        ["organization", "series", "pending"],
+        [(org_id, key, True) for org_id, key in sorted(keys)],
+        conflict=["organization", "series"],
+        update=["pending"],
     )
 
 
@@ -129,36 +141,24 @@ def assess_pending(now: datetime, org_id: int | None = None) -> int:
     return done
 
 
-def _upsert_buckets(org_id: int, counts: dict[tuple[str, datetime], _Counts]) -> None:
-    existing = {
-        (b.series, b.bucket_start): b
-        for b in SeriesBucket.objects.filter(
-            organization_id=org_id,
-            series__in={s for s, _ in counts},
-            bucket_start__in={start for _, start in counts},
-        )
-    }
-    create, update = [], []
-    for (series, start), c in counts.items():
-        values = {
-            "mentions": len(c.posts),
-            "negative": len(c.negative),
-            "reposts": sum(c.reposts.values()),
-            "authors": len(c.authors),
-        }
-        bucket = existing.get((series, start))
-        if bucket is None:
-            create.append(SeriesBucket(organization_id=org_id, series=series, bucket_start=start, **values))
-        else:
-            for name, value in values.items():
-                setattr(bucket, name, value)
-            update.append(bucket)
-    SeriesBucket.objects.bulk_create(create)
-    SeriesBucket.objects.bulk_update(update, ["mentions", "negative", "reposts", "authors"])
+def _upsert_buckets(counts: dict[tuple[int, str, datetime], _Counts]) -> None:
+    """INSERT ... ON CONFLICT (organization, series, bucket_start) DO UPDATE: the recomputed counts
+    replace the stored ones, so a re-run batch cannot count twice. Sorted: concurrent workers take row
+    locks in the same order."""
+    insert_rows(
+        SeriesBucket,
+        ["organization", "series", "bucket_start", "mentions", "negative", "reposts", "authors"],
+        [
+            (org_id, series, start, len(c.posts), len(c.negative), sum(c.reposts.values()), len(c.authors))
+            for (org_id, series, start), c in sorted(counts.items(), key=lambda kv: kv[0])
+        ],
+        conflict=["organization", "series", "bucket_start"],
+        update=["mentions", "negative", "reposts", "authors"],
+    )
 
 
 def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> None:
-    from hikeshi.monitoring.pipeline import bucket_of
+    from hikeshi.monitoring.mentions import bucket_of
 
     keys = sorted(series_keys)
     topic_ids = [int(k[6:]) for k in keys if k.startswith("topic:")]

@@ -1,0 +1,140 @@
+"""Stored posts → mentions: route with every organisation's rules, judge with the organisation's own
+words and feedback, group into topics, insert.
+
+Everything is done for the whole batch at once: one router pass, one locking read of the touched
+organisations' profiles, one read of the mentions already stored, topics for all organisations
+together (see ``topics``) and one insert. Mentions are inserted with their topic already set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hikeshi.analysis import CustomTerms, get_analyzer
+from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, MonitoringProfile, Post, Source
+from hikeshi.monitoring.routing import current_router
+from hikeshi.tenancy.models import Organization
+
+NEGATIVE_RISK = 0.4
+"""A mention counts as negative when its sentiment is negative or its risk reaches 「medium」."""
+
+
+@dataclass(slots=True)
+class _Wanted:
+    post: Post
+    org_id: int
+    rule_id: int | None
+    spans: list[list[int]]
+
+
+def bucket_of(moment: datetime) -> datetime:
+    seconds = int(moment.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def custom_terms(profile: MonitoringProfile) -> CustomTerms | None:
+    terms = CustomTerms(
+        confidential=tuple(profile.confidential_terms),
+        vip_names=tuple(profile.vip_names),
+        own_names=tuple(profile.own_names),
+    )
+    return terms if (terms.confidential or terms.vip_names or terms.own_names) else None
+
+
+def lock_profiles(org_ids: Iterable[int]) -> dict[int, MonitoringProfile]:
+    """The organisations' profiles, created when missing and locked in id order (no deadlocks between
+    workers). Held to the end of the batch's transaction: topic assignment relies on it."""
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return {}
+
+    def locked() -> dict[int, MonitoringProfile]:
+        rows = MonitoringProfile.objects.select_for_update().filter(organization_id__in=wanted)
+        return {p.organization_id: p for p in rows.order_by("organization_id")}
+
+    profiles = locked()
+    if len(profiles) < len(wanted):
+        MonitoringProfile.objects.bulk_create(
+            [MonitoringProfile(organization_id=o) for o in wanted if o not in profiles], ignore_conflicts=True
+        )
+        profiles = locked()
+    return profiles
+
+
+def create_mentions(
+    posts: Iterable[Post], source: Source | None, owner: Organization | None
+) -> list[Mention]:
+    """Mentions for every (post, organisation, rule) not stored yet; returns only those created."""
+    from hikeshi.monitoring.topics import assign_topics  # looked up per call: tests replace it
+
+    posts = list(posts)
+    if not posts:
+        return []
+    router = current_router()
+    wanted: list[_Wanted] = []
+    for post in posts:
+        matches = router.route(post.text)
+        if owner is not None:
+            matches = [m for m in matches if m.org_id == owner.pk]
+            if not matches:
+                wanted.append(_Wanted(post, owner.pk, None, []))
+        for match in matches:
+            spans = [list(s) for s in match.spans]
+            wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
+    if not wanted:
+        return []
+    profiles = lock_profiles(w.org_id for w in wanted)
+    done = set(
+        Mention.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
+            "post_id", "organization_id", "rule_id"
+        )
+    )
+    todo = [w for w in wanted if (w.post.pk, w.org_id, w.rule_id) not in done]
+    if not todo:
+        return []
+    org_judgements = _org_judgements(todo, profiles)
+    topics = assign_topics((w.org_id, w.post) for w in todo)
+    mentions = []
+    for w in todo:
+        judgement = org_judgements.get((w.org_id, w.post.pk))
+        effective = judgement or w.post.judgement
+        mentions.append(
+            Mention(
+                organization_id=w.org_id,
+                post=w.post,
+                rule_id=w.rule_id,
+                source=source if source is not None and source.organization_id == w.org_id else None,
+                topic=topics[(w.org_id, w.post.pk)],
+                posted_at=w.post.published_at,
+                bucket_start=bucket_of(w.post.published_at),
+                spans=w.spans,
+                risk=float(effective["risk"]),
+                level=str(effective["level"]),
+                categories=[c["code"] for c in effective["categories"]],
+                negative=effective["sentiment"]["label"] == "negative"
+                or float(effective["risk"]) >= NEGATIVE_RISK,
+                judgement=judgement,
+            )
+        )
+    return Mention.objects.bulk_create(mentions)
+
+
+def _org_judgements(
+    todo: list[_Wanted], profiles: dict[int, MonitoringProfile]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Re-judge posts for organisations with their own words (confidential terms, VIPs, own names)."""
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    for org_id in sorted({w.org_id for w in todo}):
+        custom = custom_terms(profiles[org_id]) if org_id in profiles else None
+        if custom is None:
+            continue
+        posts = {w.post.pk: w.post for w in todo if w.org_id == org_id}
+        judgements = get_analyzer().analyze([p.text for p in posts.values()], custom=custom)
+        for post, judgement in zip(posts.values(), judgements, strict=True):
+            data = judgement.to_dict()
+            if data != post.judgement:
+                found[(org_id, post.pk)] = data
+    return found
