@@ -60,6 +60,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron={"hour": "9", "minute": "0"},
         why="E-mails members who have not acknowledged the published policy/guideline (once per 7 days per version).",
     ),
+    PeriodicJob(
+        "prevention-training-reminders",
+        "hikeshi.prevention.tasks.send_training_reminders",
+        cron={"hour": "8", "minute": "0"},
+        why="Rolls yearly training assignments forward and reminds members whose course is due or overdue.",
+    ),
 )
 
 
