@@ -185,7 +185,8 @@ def _wait_web(base: str, deadline: float) -> None:
 
 def _trial(
     base: str, slug: str, token: str, arrivals: Arrivals, timeout: float
-) -> tuple[float, float] | None:
+) -> tuple[float, float, float] | None:
+    """(webhook, e-mail, push request) seconds from the start of the push, or None when nothing arrived."""
     started = time.monotonic()
     response = httpx.post(
         f"{base}/api/v1/ingest",
