@@ -181,3 +181,35 @@ def test_a_channel_of_another_organisation_cannot_join_the_chain(alpha: Tenant, 
     )
     assert response.status_code == 200
     assert not EscalationContact.objects.for_org(alpha.org).filter(name="x").exists()
+
+
+def test_rules_editor_adds_disables_and_deletes_rules(alpha: Tenant, beta: Tenant) -> None:
+    from hikeshi.alerts.models import AlertRule
+
+    channel = alpha.extra["alert_channel"]
+    client = _client(alpha.admin)
+    assert "警戒以上をすべてのチャンネルへ" in client.get("/o/alpha/alerts/rules/").content.decode()
+    response = client.post(
+        "/o/alpha/alerts/rules/",
+        {
+            "name": "漏えいは即時",
+            "min_level": 1,
+            "categories_text": "leak、customer_privacy",
+            "channels": [channel.pk],
+        },
+    )
+    assert response.status_code == 302
+    rule = AlertRule.objects.for_org(alpha.org).get(name="漏えいは即時")
+    assert rule.categories == ["leak", "customer_privacy"] and list(rule.channels.all()) == [channel]
+    nowhere = client.post("/o/alpha/alerts/rules/", {"name": "x", "min_level": 2})
+    assert nowhere.status_code == 200 and "チャンネルを選ぶ" in nowhere.content.decode()
+    foreign = client.post(
+        "/o/alpha/alerts/rules/", {"name": "y", "min_level": 2, "channels": [beta.extra["alert_channel"].pk]}
+    )
+    assert foreign.status_code == 200 and not AlertRule.objects.filter(name="y").exists()
+    client.post(f"/o/alpha/alerts/rules/{rule.pk}/update/", {"action": "disable"})
+    rule.refresh_from_db()
+    assert rule.is_active is False
+    client.post(f"/o/alpha/alerts/rules/{rule.pk}/update/", {"action": "delete"})
+    assert not AlertRule.objects.filter(pk=rule.pk).exists()
+    assert _client(alpha.member).get("/o/alpha/alerts/rules/").status_code == 404

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from hikeshi.accounts.models import User
 from hikeshi.alerts.channels.base import ConfigError
 from hikeshi.alerts.channels.registry import clean_config
-from hikeshi.alerts.models import AlertSettings, Channel, ChannelKind, EscalationContact, Level
+from hikeshi.alerts.models import AlertRule, AlertSettings, Channel, ChannelKind, EscalationContact, Level
 from hikeshi.tenancy.access import STAFF_ROLES
 from hikeshi.tenancy.models import Organization
 
@@ -102,3 +102,29 @@ class SilenceForm(forms.Form):
         label=_("この危険度まで"), choices=Level.choices[1:], coerce=int, initial=Level.WARNING
     )
     reason = forms.CharField(label=_("理由"), max_length=200, required=False)
+
+
+class AlertRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    categories_text = forms.CharField(
+        label=_("カテゴリ (カンマ区切り、空欄ならすべて)"), required=False, max_length=500
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = ("name", "min_level", "watch_rule_id", "source_kind", "all_channels", "channels")
+        widgets: ClassVar[dict[str, Any]] = {"channels": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_level"].choices = Level.choices[1:]  # type: ignore[attr-defined]
+        self.fields["channels"].queryset = Channel.objects.for_org(organization)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw = data.get("categories_text") or ""
+        self.instance.categories = [c.strip() for c in raw.replace("、", ",").split(",") if c.strip()][:20]
+        if not data.get("all_channels") and not data.get("channels"):
+            raise forms.ValidationError(
+                _("送り先のチャンネルを選ぶか、「すべてのチャンネルへ」をオンにしてください。")
+            )
+        return data

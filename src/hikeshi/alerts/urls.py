@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hikeshi.alerts import settings_views, views
+from hikeshi.alerts import rule_views, settings_views, views
 
 app_name = "alerts"
 
@@ -20,6 +20,8 @@ urlpatterns = [
         settings_views.channel_update,
         name="channel_update",
     ),
+    path("o/<slug:org>/alerts/rules/", rule_views.rule_list, name="rule_list"),
+    path("o/<slug:org>/alerts/rules/<int:alert_rule_id>/update/", rule_views.rule_update, name="rule_update"),
     path("o/<slug:org>/settings/escalation/", settings_views.escalation_settings, name="escalation_settings"),
     path(
         "o/<slug:org>/settings/escalation/<int:contact_id>/delete/",
