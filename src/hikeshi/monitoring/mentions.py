@@ -16,10 +16,22 @@ from typing import Any
 from hikeshi.analysis import CustomTerms, get_analyzer
 from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, MonitoringProfile, Post, Source
 from hikeshi.monitoring.routing import current_router
+from hikeshi.monitoring.sql import insert_rows
 from hikeshi.tenancy.models import Organization
 
 NEGATIVE_RISK = 0.4
 """A mention counts as negative when its sentiment is negative or its risk reaches 「medium」."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewMention:
+    """What the series need of a mention this call created (inserted with plain SQL, see ``sql``)."""
+
+    organization_id: int
+    post_id: int
+    rule_id: int | None
+    topic_id: int | None
+    bucket_start: datetime
 
 
 @dataclass(slots=True)
@@ -66,7 +78,7 @@ def lock_profiles(org_ids: Iterable[int]) -> dict[int, MonitoringProfile]:
 
 def create_mentions(
     posts: Iterable[Post], source: Source | None, owner: Organization | None
-) -> list[Mention]:
+) -> list[NewMention]:
     """Mentions for every (post, organisation, rule) not stored yet; returns only those created."""
     from hikeshi.monitoring.topics import assign_topics  # looked up per call: tests replace it
 
@@ -97,29 +109,50 @@ def create_mentions(
         return []
     org_judgements = _org_judgements(todo, profiles)
     topics = assign_topics((w.org_id, w.post) for w in todo)
-    mentions = []
+    fields = [
+        "organization",
+        "post",
+        "rule",
+        "source",
+        "topic",
+        "posted_at",
+        "bucket_start",
+        "spans",
+        "risk",
+        "level",
+        "categories",
+        "negative",
+        "judgement",
+    ]
+    rows: list[tuple[Any, ...]] = []
+    created: list[NewMention] = []
     for w in todo:
         judgement = org_judgements.get((w.org_id, w.post.pk))
         effective = judgement or w.post.judgement
-        mentions.append(
-            Mention(
-                organization_id=w.org_id,
-                post=w.post,
-                rule_id=w.rule_id,
-                source=source if source is not None and source.organization_id == w.org_id else None,
-                topic=topics[(w.org_id, w.post.pk)],
-                posted_at=w.post.published_at,
-                bucket_start=bucket_of(w.post.published_at),
-                spans=w.spans,
-                risk=float(effective["risk"]),
-                level=str(effective["level"]),
-                categories=[c["code"] for c in effective["categories"]],
-                negative=effective["sentiment"]["label"] == "negative"
-                or float(effective["risk"]) >= NEGATIVE_RISK,
-                judgement=judgement,
+        risk = float(effective["risk"])
+        topic_id = topics[(w.org_id, w.post.pk)].pk
+        bucket = bucket_of(w.post.published_at)
+        from_source = source is not None and source.organization_id == w.org_id
+        rows.append(
+            (
+                w.org_id,
+                w.post.pk,
+                w.rule_id,
+                source.pk if from_source and source is not None else None,
+                topic_id,
+                w.post.published_at,
+                bucket,
+                w.spans,
+                risk,
+                str(effective["level"]),
+                [c["code"] for c in effective["categories"]],
+                effective["sentiment"]["label"] == "negative" or risk >= NEGATIVE_RISK,
+                judgement,
             )
         )
-    return Mention.objects.bulk_create(mentions)
+        created.append(NewMention(w.org_id, w.post.pk, w.rule_id, topic_id, bucket))
+    insert_rows(Mention, fields, rows)
+    return created
 
 
 def _org_judgements(

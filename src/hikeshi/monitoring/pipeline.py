@@ -24,6 +24,7 @@ from hikeshi.ingest.dedup import content_key
 from hikeshi.ingest.items import Engagement, IngestedItem
 from hikeshi.monitoring.mentions import create_mentions
 from hikeshi.monitoring.models import DeadLetter, DeadLetterStage, Post, Source
+from hikeshi.monitoring.sql import insert_rows
 from hikeshi.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -193,9 +194,9 @@ def _store(
     if refreshed:
         Post.objects.bulk_update(refreshed, ["reposts", "likes", "replies", "author_followers", "views"])
     _judge_new_posts([post for _item, post in fresh])
-    created = Post.objects.bulk_create([post for _item, post in fresh])
-    result.posts_created += len(created)
-    for (item, _), post in zip(fresh, created, strict=True):
+    _insert_posts([post for _item, post in fresh])
+    result.posts_created += len(fresh)
+    for item, post in fresh:
         outcomes.append(ItemOutcome(item.source_id, "accepted", post_id=post.pk, copy_of=post.copy_of_id))
         posts.append(post)
     new_mentions = create_mentions(posts, source, owner)
@@ -205,6 +206,33 @@ def _store(
     if source is not None and fresh:
         Source.objects.filter(pk=source.pk).update(items_total=source.items_total + len(fresh))
     return outcomes
+
+
+POST_FIELDS = [
+    field.name for field in Post._meta.concrete_fields if not field.primary_key and field.name != "fetched_at"
+]
+
+
+def _insert_posts(posts: list[Post]) -> None:
+    """One multi-row INSERT ... RETURNING for the batch's new posts (see ``sql``); the instances get
+    their ids and behave as saved."""
+    if not posts:
+        return
+    attnames = [Post._meta.get_field(name).attname for name in POST_FIELDS]
+    now = timezone.now()  # fetched_at is the real time, also when a replay passes its own clock
+    for post in posts:
+        post.fetched_at = now
+    returned = insert_rows(
+        Post,
+        [*POST_FIELDS, "fetched_at"],
+        [[*(getattr(post, a) for a in attnames), now] for post in posts],
+        returning=["id", "source_key", "source_id"],
+    )
+    ids = {(source_key, source_id): pk for pk, source_key, source_id in returned}
+    for post in posts:
+        post.pk = ids[(post.source_key, post.source_id)]
+        post._state.adding = False
+        post._state.db = "default"
 
 
 def _refresh_engagement(post: Post, engagement: Engagement) -> bool:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +21,9 @@ from django.db.models import Q
 from hikeshi.detection import Assessment, BurstDetector, BurstScore, ContentSignals, FirstPost, assess
 from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, SeriesBucket, SeriesState, Topic, WatchRule
 from hikeshi.monitoring.sql import insert_rows
+
+if TYPE_CHECKING:
+    from hikeshi.monitoring.mentions import NewMention
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def site_kind(origin: str, url: str, title: str = "") -> str:
     return "social"
 
 
-def _series_of(mention: Mention) -> list[str]:
+def _series_of(mention: NewMention) -> list[str]:
     keys = ["org"]
     if mention.rule_id is not None:
         keys.append(f"rule:{mention.rule_id}")
@@ -68,7 +72,7 @@ def _series_filter(series: str) -> Q:
     return Q()
 
 
-def update_series(new_mentions: list[Mention]) -> None:
+def update_series(new_mentions: list[NewMention]) -> None:
     """Recompute the buckets the new mentions fall in, for every organisation of the batch at once:
     one query reads the mentions of those buckets, one upsert writes the buckets and one marks the
     series pending."""

@@ -23,15 +23,24 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
 
-from hikeshi.ingest.dedup import content_form, content_key
+from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
 from hikeshi.monitoring.sql import in_list, insert_rows
 
 INDEX_MEMORY = timedelta(days=3)
 """Posts older than this (before the newest post of a batch) stop attracting new ones; topics stay."""
+MAX_PER_BAND = 32
+"""Members kept (and read back) per band key. A story with thousands of near-identical posts would put
+them all under the same keys; the first few are enough to recognise the next one, and storing and
+comparing all of them would make every batch slower as the story grows. A full key frees up as its
+members age out of the index."""
+NEAR_COPY = 0.9
+"""A post this similar to a member already indexed adds no band rows (only its content key): later
+posts like it find that member. Keeps a story of thousands of reposts from adding 16 rows each."""
 PARAMS = TopicParams()
 _HASHER = TopicIndex(PARAMS)
 _ROWS = PARAMS.num_perm // PARAMS.bands
@@ -51,7 +60,8 @@ class _Shape:
 
     key: str
     signature: Signature | None
-    bands: list[bytes]
+    bands: npt.NDArray[np.uint64] | None
+    """Per-band hashes, mixed with each organisation's id into its band keys."""
 
 
 @dataclass(slots=True)
@@ -77,26 +87,52 @@ class _OrgIndex:
 
 
 def _shape(post: Post) -> _Shape:
-    form = content_form(post.text)
-    key = content_key(post.text)
-    if key is None:
+    key = post.content_hash  # content_key(text), computed when the post was stored
+    if not key:
         key = "empty:" + hashlib.blake2b(f"{site_of(post)}\x1f{post.pk}".encode(), digest_size=16).hexdigest()
+    form = content_form(post.text)
     if len(form) < PARAMS.min_chars:
-        return _Shape(key, None, [])
+        return _Shape(key, None, None)
     signature = _HASHER.signature(form)
-    raw = signature.tobytes()
-    step = _ROWS * 8
-    return _Shape(key, signature, [raw[i * step : (i + 1) * step] for i in range(PARAMS.bands)])
+    return _Shape(key, signature, _band_hashes(signature))
 
 
-def band_key(org_id: int, band: int, values: bytes) -> int:
-    """A signed 64-bit key of one band of one organisation (fits BigIntegerField on every database)."""
-    digest = hashlib.blake2b(values, digest_size=8, person=f"{org_id}:{band}".encode()[:16]).digest()
-    return int.from_bytes(digest, "little", signed=True)
+# Fixed constants (not drawn at run time): band keys are stored, so they must never change.
+_BAND_MULTIPLIERS = np.array(
+    [[0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93]], dtype=np.uint64
+)[:, :_ROWS]
+_BAND_SALTS = np.arange(1, PARAMS.bands + 1, dtype=np.uint64) * np.uint64(0xA0761D6478BD642F)
+_ORG_MULTIPLIER = np.array([0xE7037ED1A0B428DB], dtype=np.uint64)
 
 
-def _band_keys(org_id: int, shape: _Shape) -> list[int]:
-    return [band_key(org_id, band, values) for band, values in enumerate(shape.bands)]
+def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser, element-wise (uint64 arithmetic wraps)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _band_hashes(signature: Signature) -> npt.NDArray[np.uint64]:
+    rows = signature.reshape(PARAMS.bands, _ROWS)
+    combined: npt.NDArray[np.uint64] = (rows * _BAND_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+    return _mix(combined ^ _BAND_SALTS)
+
+
+def band_keys(org_id: int, signature: Signature) -> list[int]:
+    """The signed 64-bit keys (BigIntegerField on every database) of a signature's bands for one
+    organisation: equal bands of one organisation give equal keys; anything else collides with
+    probability about 2**-64, and a collision only adds a candidate that the comparison rejects."""
+    return _org_keys(org_id, _band_hashes(signature))
+
+
+def _org_keys(org_id: int, hashes: npt.NDArray[np.uint64] | None) -> list[int]:
+    if hashes is None:
+        return []
+    org = np.array([org_id], dtype=np.uint64) * _ORG_MULTIPLIER
+    keys: list[int] = _mix(hashes + org).view(np.int64).tolist()
+    return keys
 
 
 def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], Topic]:
@@ -108,7 +144,9 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
         return {}
     shapes = {pk: _shape(post) for posts in posts_of.values() for pk, post in posts.items()}
     bands_of = {
-        (org_id, pk): _band_keys(org_id, shapes[pk]) for org_id, posts in posts_of.items() for pk in posts
+        (org_id, pk): _org_keys(org_id, shapes[pk].bands)
+        for org_id, posts in posts_of.items()
+        for pk in posts
     }
     indexes = _load_indexes(posts_of, shapes, bands_of)
     result: dict[tuple[int, int], Topic] = {}
@@ -119,13 +157,17 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
         for post in sorted(posts.values(), key=lambda p: (p.published_at, p.pk)):
             shape = shapes[post.pk]
             keys = bands_of[(org_id, post.pk)]
-            topic, joined_by_content = _place(org_id, index, post, shape, keys)
+            topic, joined_by_content, similarity = _place(org_id, index, post, shape, keys)
             result[(org_id, post.pk)] = topic
             touched[id(topic)] = topic
             if joined_by_content:
                 continue  # an exact copy adds nothing a later post could match
             member = _Member(topic, shape.signature)
             index.by_key[shape.key] = member
+            if similarity >= NEAR_COPY:
+                keys = []  # found by its content key only: its bands would point where others already do
+            # A full band key keeps its members: whatever story fills it is recognised through them.
+            keys = [key for key in keys if len(index.by_band[key]) < MAX_PER_BAND]
             for key in keys:
                 index.by_band[key].append(member)
             signature = None if shape.signature is None else shape.signature.tobytes()
@@ -136,28 +178,32 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
     return result
 
 
-def _place(org_id: int, index: _OrgIndex, post: Post, shape: _Shape, keys: list[int]) -> tuple[Topic, bool]:
-    """The topic a post joins (grown in memory) or a new one; True when it joined by exact content."""
+def _place(
+    org_id: int, index: _OrgIndex, post: Post, shape: _Shape, keys: list[int]
+) -> tuple[Topic, bool, float]:
+    """The topic a post joins (grown in memory) or a new one, whether it joined by exact content, and
+    its similarity to the closest member (0 for a new topic)."""
     site, seen = site_of(post), post.published_at
     existing = index.by_key.get(shape.key)
     if existing is not None:
         _grow(existing.topic, site, seen)
-        return existing.topic, True
+        return existing.topic, True, 1.0
     best: Topic | None = None
+    best_similarity = 0.0
     if shape.signature is not None:
-        candidates = {id(m): m for key in keys for m in index.by_band.get(key, ())}
-        best_similarity = 0.0
-        for member in candidates.values():
-            if member.signature is None:
-                continue
-            similarity = float(np.count_nonzero(member.signature == shape.signature)) / PARAMS.num_perm
-            if similarity > best_similarity:
-                best, best_similarity = member.topic, similarity
+        candidates = list(
+            {id(m): m for key in keys for m in index.by_band.get(key, ()) if m.signature is not None}.values()
+        )
+        if candidates:
+            matrix = np.stack([m.signature for m in candidates])  # type: ignore[misc]
+            similarities = np.count_nonzero(matrix == shape.signature, axis=1)
+            closest = int(np.argmax(similarities))
+            best, best_similarity = candidates[closest].topic, float(similarities[closest]) / PARAMS.num_perm
         if best_similarity < PARAMS.threshold:
             best = None
     if best is not None:
         _grow(best, site, seen)
-        return best, False
+        return best, False, best_similarity
     topic = Topic(
         organization_id=org_id,
         key="topic-" + hashlib.blake2b(f"{site}\x1f{post.pk}".encode(), digest_size=8).hexdigest(),
@@ -167,7 +213,7 @@ def _place(org_id: int, index: _OrgIndex, post: Post, shape: _Shape, keys: list[
         first_seen=seen,
         last_activity=seen,
     )
-    return topic, False
+    return topic, False, 0.0
 
 
 def _grow(topic: Topic, site: str, seen: datetime) -> None:
@@ -189,20 +235,13 @@ def _load_indexes(
         organization_id__in=org_ids, content_key__in=content_keys
     ).values_list("pk", "organization_id", "topic_id", "content_key", "signature"):
         rows[pk] = (org_id, topic_id, key, signature)
-    band_rows: list[tuple[int, int]] = []
-    unique_bands = sorted({key for keys in bands_of.values() for key in keys})
-    if unique_bands:
-        band_table, member_table = TopicBand._meta.db_table, TopicMember._meta.db_table
-        condition, params = in_list("b.band_key", unique_bands)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT b.band_key, m.id, m.organization_id, m.topic_id, m.content_key, m.signature"  # noqa: S608 (table names only)
-                f" FROM {band_table} b JOIN {member_table} m ON m.id = b.member_id WHERE {condition}",
-                params,
-            )
-            for band, pk, org_id, topic_id, key, signature in cursor.fetchall():
-                rows[pk] = (org_id, topic_id, key, signature)
-                band_rows.append((band, pk))
+    band_rows = _band_members(sorted({key for keys in bands_of.values() for key in keys}))
+    missing = list({pk for _band, pk in band_rows} - rows.keys())
+    if missing:
+        for pk, org_id, topic_id, key, signature in TopicMember.objects.filter(pk__in=missing).values_list(
+            "pk", "organization_id", "topic_id", "content_key", "signature"
+        ):
+            rows[pk] = (org_id, topic_id, key, signature)
     topics = Topic.objects.in_bulk({topic_id for _o, topic_id, _k, _s in rows.values()})
     indexes = {org_id: _OrgIndex() for org_id in org_ids}
     members: dict[int, _Member] = {}
@@ -217,6 +256,24 @@ def _load_indexes(
         if pk in members:
             indexes[members[pk].topic.organization_id].by_band[band].append(members[pk])
     return indexes
+
+
+def _band_members(keys: list[int]) -> list[tuple[int, int]]:
+    """(band key, member id) of the most recent members under each key, at most MAX_PER_BAND each."""
+    if not keys:
+        return []
+    condition, params = in_list("band_key", keys)
+    table = TopicBand._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT band_key, member_id FROM ("  # noqa: S608 (table name only)
+            "SELECT band_key, member_id,"
+            " ROW_NUMBER() OVER (PARTITION BY band_key ORDER BY member_id DESC) AS n"
+            f" FROM {table} WHERE {condition}"
+            ") AS recent WHERE n <= %s",
+            [*params, MAX_PER_BAND],
+        )
+        return [(int(band), int(pk)) for band, pk in cursor.fetchall()]
 
 
 def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:

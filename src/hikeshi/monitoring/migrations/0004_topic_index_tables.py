@@ -9,13 +9,12 @@ from django.db import migrations, models
 def members_from_json_state(apps, schema_editor):
     """Carry each organisation's remembered posts from the JSON TopicIndex state into the tables, so
     stories keep growing across the upgrade instead of starting new topics."""
-    from hikeshi.monitoring.topics import PARAMS, band_key
+    from hikeshi.monitoring.topics import band_keys
 
     Profile = apps.get_model("monitoring", "MonitoringProfile")
     Topic = apps.get_model("monitoring", "Topic")
     Member = apps.get_model("monitoring", "TopicMember")
     Band = apps.get_model("monitoring", "TopicBand")
-    rows_per_band = PARAMS.num_perm // PARAMS.bands
     for profile in Profile.objects.exclude(topic_state={}).iterator():
         members = profile.topic_state.get("members") or []
         topics = dict(
@@ -24,17 +23,16 @@ def members_from_json_state(apps, schema_editor):
         for key, topic_key, seen, values in members:
             if topic_key not in topics:
                 continue
-            signature = None if values is None else np.array(values, dtype=np.uint64).tobytes()
+            array = None if values is None else np.array(values, dtype=np.uint64)
+            signature = None if array is None else array.tobytes()
             member, created = Member.objects.get_or_create(
                 organization_id=profile.organization_id,
                 content_key=str(key)[:64],
                 defaults={"topic_id": topics[topic_key], "seen": datetime.fromisoformat(seen), "signature": signature},
             )
-            if created and signature is not None:
-                step = rows_per_band * 8
+            if created and array is not None:
                 Band.objects.bulk_create(
-                    Band(member=member, band_key=band_key(profile.organization_id, i, signature[i * step : (i + 1) * step]))
-                    for i in range(PARAMS.bands)
+                    Band(member=member, band_key=key) for key in band_keys(profile.organization_id, array)
                 )
 
 
