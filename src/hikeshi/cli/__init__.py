@@ -28,6 +28,7 @@ BENCH_TARGETS: dict[str, str] = {
     "routing": "hikeshi.ingest.bench:main",
     "detection": "hikeshi.detection.bench:main",
     "pipeline": "hikeshi.monitoring.bench:main",
+    "alert-latency": "hikeshi.alerts.bench:main",
 }
 
 EXIT_USAGE = 2

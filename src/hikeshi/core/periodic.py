@@ -1,5 +1,7 @@
 """Every periodic job hikeshi runs, in one table.
 
+Cron times are in the scheduler's time zone, Asia/Tokyo (Celery's ``timezone`` follows TIME_ZONE).
+
 The scheduler (`hikeshi scheduler`, Celery beat) reads only this table, so what runs
 when is reviewable in one place. Add a row here rather than configuring beat elsewhere.
 """
@@ -53,6 +55,18 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "hikeshi.monitoring.tasks.assess_series",
         every_seconds=60,
         why="Burst detection and alerts for series with new mentions; the safety net when a queued assessment is lost.",
+    ),
+    PeriodicJob(
+        "alerts-escalate",
+        "hikeshi.alerts.tasks.escalate_due",
+        every_seconds=60,
+        why="Pages the next contact when nobody acknowledged in time; releases alerts held by quiet hours, silences and snoozes.",
+    ),
+    PeriodicJob(
+        "alerts-daily-digest",
+        "hikeshi.alerts.tasks.send_daily_digest",
+        cron={"hour": "8", "minute": "5"},
+        why="Once per organisation per local day: what stayed below alert level.",
     ),
     PeriodicJob(
         "prevention-acknowledgement-reminders",
