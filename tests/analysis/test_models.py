@@ -14,15 +14,18 @@ import pytest
 from hikeshi.analysis import models
 from hikeshi.analysis.models import (
     MODEL_FORMAT_VERSION,
+    CategoryHead,
     Head,
     ModelSet,
     ModelUnavailable,
     hash_ngrams,
     lexicon_hits,
     normalise,
+    save_category_head,
     save_head,
     term_hashes,
 )
+from hikeshi.analysis.taxonomy import CATEGORY_CODES
 
 SHIPPED = models.DEFAULT_MODEL_DIR
 needs_shipped = pytest.mark.skipif(
@@ -77,6 +80,31 @@ def test_lexicon_hits_count_exact_terms_after_normalisation() -> None:
     assert hits[:, 0].tolist() == [3.0, 0.0, 0.0]
 
 
+def write_category_head(directory: pathlib.Path, bits: int, bucket: int) -> None:
+    """A category head where the bucket weighs +4 for the first code only, bias -1, identity calibration."""
+    n_codes = len(CATEGORY_CODES)
+    rows = np.zeros(1 << bits, dtype=np.int32)
+    rows[bucket] = 1
+    weights = np.zeros((2, n_codes), dtype=np.float32)
+    weights[1, 0] = 4.0
+    save_category_head(
+        directory / f"{models.CATEGORY_HEAD}.npz",
+        CategoryHead(
+            codes=CATEGORY_CODES,
+            orders=(1,),
+            bits=bits,
+            rows=rows,
+            weights=weights,
+            bias=np.full(n_codes, -1.0),
+            lexicon_hashes=np.zeros(0, dtype=np.uint64),
+            lexicon_members=np.zeros((0, n_codes), dtype=np.bool_),
+            lexicon_weights=np.zeros((n_codes, n_codes)),
+            platt=np.tile([1.0, 0.0], (n_codes, 1)),
+            thresholds=np.full(n_codes, 0.5),
+        ),
+    )
+
+
 def _write_model_dir(directory: pathlib.Path, version: int = MODEL_FORMAT_VERSION) -> None:
     """A tiny hand-built model set: the n-gram 悪 weighs +4 for both heads, calibration is the identity
     on a logistic curve sampled densely."""
@@ -96,6 +124,7 @@ def _write_model_dir(directory: pathlib.Path, version: int = MODEL_FORMAT_VERSIO
             1 / (1 + np.exp(-grid)),
         )
         save_head(directory / f"{name}.npz", head)
+    write_category_head(directory, bits, bucket)
     info = {"format_version": version, "trained_date": "2026-01-01", "data": [], "metrics": {}}
     (directory / models.INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
 

@@ -17,7 +17,13 @@ from hikeshi.analysis.matcher import ConceptMatcher, Hits, custom_matcher, merge
 from hikeshi.analysis.normalize import NormalizedText, normalize, warm_up
 from hikeshi.analysis.pii import SENSITIVE_TYPES, PiiMatch, find_pii, may_contain_pii
 from hikeshi.analysis.scoring import CategoryFinding, RuleEngine
-from hikeshi.analysis.taxonomy import CATEGORY_CODES, level_for
+from hikeshi.analysis.taxonomy import (
+    CATEGORY_ADVICE_JA,
+    CATEGORY_CODES,
+    CATEGORY_LABELS_JA,
+    LEVEL_THRESHOLDS,
+    level_for,
+)
 from hikeshi.analysis.tokenizer import TOKENIZER_NAME, Tokenizer
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,17 @@ MODEL_SUPPORT = {
 }
 # A strong model signal without any rule evidence still raises the risk, at this fraction of its probability.
 MODEL_ONLY_FACTOR = 0.5
+# The category head's key prefix in ``ModelSet.predict`` (kept here so the models module stays optional).
+CATEGORY_PREFIX = "category:"
+# A category probability at its threshold counts as this score (medium); at 1.0 as CATEGORY_MODEL_TOP (high).
+CATEGORY_MODEL_FLOOR = LEVEL_THRESHOLDS[2]
+CATEGORY_MODEL_TOP = 0.8
+# Rule evidence for a category whose probability is under CATEGORY_DOUBT_BELOW keeps at least
+# CATEGORY_DOUBT_FLOOR of its score (linearly more as the probability nears CATEGORY_DOUBT_BELOW).
+CATEGORY_DOUBT_BELOW = 0.2
+CATEGORY_DOUBT_FLOOR = 0.5
+# Concepts serving rules of this many categories or more are too general to quote as a category's evidence.
+_GENERIC_CONCEPT_CATEGORIES = 3
 _CATEGORY_ORDER = {code: index for index, code in enumerate(CATEGORY_CODES)}
 
 
@@ -53,6 +70,9 @@ class Analyzer:
         self._matcher = ConceptMatcher(self._lexicon.concepts)
         self._engine = RuleEngine(self._lexicon)
         self._tokenizer = Tokenizer()
+        self._category_concepts = _category_concepts(self._lexicon)
+        self._model_dampers = _model_dampers(self._lexicon)
+        self._category_thresholds: dict[str, float] = {}
         self._models: Any = None
         self._model_status = "missing: disabled by the caller"
         if use_models:
@@ -66,12 +86,18 @@ class Analyzer:
         else:
             try:
                 self._models = models.ModelSet.load(model_dir)
+                self._category_thresholds = {
+                    code: threshold
+                    for code, threshold in self._models.category_thresholds().items()
+                    if code in _CATEGORY_ORDER
+                }
                 self._model_status = "loaded"
             except models.ModelUnavailable as exc:
                 self._model_status = f"missing: {exc}"
         if self._models is None:
             log.warning(
-                "hikeshi.analysis: statistical models not used (%s); toxicity and wrongdoing come from the rules only",
+                "hikeshi.analysis: statistical models not used (%s); toxicity, wrongdoing and every category come "
+                "from the rules only",
                 self._model_status.removeprefix("missing: "),
             )
 
@@ -136,6 +162,7 @@ class Analyzer:
                 # Scaled by how much context left of the rule: a negated act stays negated.
                 context = min(1.0, finding.top.score / finding.top.rule.weight)
                 finding.score += (1.0 - finding.score) * weight * probability * context
+        model_only = self._model_categories(findings, hits, model_signal)
         rule_toxicity = max(_score(findings, "harassment_abuse"), _score(findings, "discrimination"))
         rule_wrongdoing = max(_score(findings, "illegal_act"), _score(findings, "misconduct_workplace"))
         toxicity = max(rule_toxicity, model_signal.get("toxicity", 0.0))
@@ -145,14 +172,32 @@ class Analyzer:
             key=lambda f: (-f.score, _CATEGORY_ORDER[f.code]),
         )
         risk = max((f.score for f in findings.values()), default=0.0)
-        model_only = MODEL_ONLY_FACTOR * max(
+        risk = max(risk, *model_only.values(), 0.0)
+        signal_only = MODEL_ONLY_FACTOR * max(
             model_signal.get("toxicity", 0.0), model_signal.get("wrongdoing", 0.0)
         )
-        risk = max(risk, model_only)
+        risk = max(risk, signal_only)
         level = level_for(risk)
-        categories = tuple(CategoryScore(f.code, f.score, self._evidence(norm, f)) for f in reported)
+        scored = [(f.code, f.score, self._evidence(norm, f)) for f in reported]
+        scored += [
+            (code, score, self._model_evidence(norm, hits, code))
+            for code, score in model_only.items()
+            if score >= REPORT_THRESHOLD
+        ]
+        scored.sort(key=lambda entry: (-entry[1], _CATEGORY_ORDER[entry[0]]))
+        categories = tuple(CategoryScore(code, score, evidence) for code, score, evidence in scored)
         strongest = max(findings.values(), key=lambda f: (f.score, -_CATEGORY_ORDER[f.code]), default=None)
-        if strongest is not None and (reported or risk < REPORT_THRESHOLD):
+        model_top = min(model_only.items(), key=lambda kv: (-kv[1], _CATEGORY_ORDER[kv[0]]), default=None)
+        if (
+            model_top is not None
+            and model_top[1] >= REPORT_THRESHOLD
+            and (strongest is None or model_top[1] > strongest.score)
+        ):
+            code = model_top[0]
+            top_entry = next(entry for entry in categories if entry.code == code)
+            quoted = [e.text for e in top_entry.evidence if e.end > e.start]
+            note = _model_category_note(level, code, model_signal[CATEGORY_PREFIX + code], quoted)
+        elif strongest is not None and (reported or risk < REPORT_THRESHOLD):
             firing = strongest.top
             rule_spans = firing.evidence[
                 : len(firing.rule.concepts)
@@ -173,6 +218,60 @@ class Analyzer:
             wrongdoing=wrongdoing,
             pii=pii,
             explanation=note,
+        )
+
+    def _model_categories(
+        self, findings: dict[str, CategoryFinding], hits: Hits, model_signal: dict[str, float]
+    ) -> dict[str, float]:
+        """Apply the category head: adjust categories the rules found, return the ones only the model found.
+
+        A category's probability counts from its threshold (chosen on held-out data): there it is worth a
+        medium score, rising to high at probability 1. With rule evidence it raises the rule's score
+        (noisy-or), scaled by how much context left of the rule, so a negated or campaign use stays low.
+        Without rule evidence the text's suppressing context for that category (campaign, news, fiction,
+        an official announcement) damps it by the modifier's factor. A rule finding whose category the
+        model gives a very low probability is lowered (see CATEGORY_DOUBT_BELOW).
+        """
+        model_only: dict[str, float] = {}
+        for code, threshold in self._category_thresholds.items():
+            probability = model_signal.get(CATEGORY_PREFIX + code)
+            if probability is None:
+                continue
+            finding = findings.get(code)
+            if probability < threshold:
+                if finding is not None and probability < CATEGORY_DOUBT_BELOW:
+                    # The model finds nothing of the category in the whole text: the rule's words are
+                    # probably used in a harmless way, so its score is lowered (at most halved).
+                    finding.score *= CATEGORY_DOUBT_FLOOR + (1.0 - CATEGORY_DOUBT_FLOOR) * (
+                        probability / CATEGORY_DOUBT_BELOW
+                    )
+                continue
+            span = max(1.0 - threshold, 1e-6)
+            strength = CATEGORY_MODEL_FLOOR + (CATEGORY_MODEL_TOP - CATEGORY_MODEL_FLOOR) * min(
+                1.0, (probability - threshold) / span
+            )
+            if finding is not None:
+                context = min(1.0, finding.top.score / finding.top.rule.weight)
+                finding.score += (1.0 - finding.score) * strength * context
+                continue
+            for concept, factor in self._model_dampers.get(code, ()):
+                if concept in hits:
+                    strength *= factor
+            model_only[code] = strength
+        return model_only
+
+    def _model_evidence(self, norm: NormalizedText, hits: Hits, code: str) -> tuple[Evidence, ...]:
+        """Words of the category's rules found in the text; else one empty span saying the whole text counts."""
+        label = CATEGORY_LABELS_JA[code]
+        seen: dict[tuple[int, int], str] = {}
+        for name in self._category_concepts.get(code, ()):
+            for span in hits.get(name, ()):
+                seen.setdefault(norm.span(*span), f"{label}に関わる語です(統計モデルが文全体から判定)")
+        if not seen:
+            return (Evidence(0, 0, "", f"文全体の表現から{label}の可能性があります(統計モデルの判定)"),)
+        return tuple(
+            Evidence(start, end, norm.original[start:end], reason)
+            for (start, end), reason in sorted(seen.items())
         )
 
     def _find_pii(self, norm: NormalizedText, hits: Hits) -> tuple[PiiSpan, ...]:
@@ -220,6 +319,48 @@ def _model_only_note(level: str, model_signal: dict[str, float]) -> str:
     what = "攻撃的な表現" if toxicity >= wrongdoing else "不適切な行為の記述"
     advice = "念のため表現を見直してください。" if level == "low" else "投稿前に内容を見直してください。"
     return f"特定の語句はありませんが、統計モデルが{what}の可能性({max(toxicity, wrongdoing):.0%})を示しています。{advice}"
+
+
+def _model_category_note(level: str, code: str, probability: float, quoted: list[str]) -> str:
+    label = CATEGORY_LABELS_JA[code]
+    unique: list[str] = []
+    for snippet in quoted:
+        cleaned = snippet.strip()
+        if cleaned and cleaned not in unique:
+            unique.append(cleaned)
+    lead = (
+        "".join(f"『{s}』" for s in unique[:3]) + "などの表現と文全体から"
+        if unique
+        else "特定の語句はありませんが、文全体の表現から"
+    )
+    advice = "念のため表現を見直してください。" if level in ("none", "low") else CATEGORY_ADVICE_JA[code]
+    return f"{lead}{label}の可能性があります(統計モデルの判定、確率{probability:.0%})。{advice}"
+
+
+def _category_concepts(lexicon: Any) -> dict[str, tuple[str, ...]]:
+    """Per category, the concepts its rules use, without the general ones many categories share."""
+    users: dict[str, set[str]] = {}
+    for rule in lexicon.rules:
+        for name in rule.concepts:
+            users.setdefault(name, set()).add(rule.category)
+    out: dict[str, list[str]] = {}
+    for rule in lexicon.rules:
+        for name in rule.concepts:
+            if len(users[name]) < _GENERIC_CONCEPT_CATEGORIES and name not in out.get(rule.category, []):
+                out.setdefault(rule.category, []).append(name)
+    return {code: tuple(names) for code, names in out.items()}
+
+
+def _model_dampers(lexicon: Any) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Per category, the text-wide suppressing modifiers (concept, factor) that also damp the model alone."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for modifier in lexicon.modifiers:
+        if modifier.effect != "suppress" or modifier.scope != "text":
+            continue
+        codes = CATEGORY_CODES if "*" in modifier.categories else modifier.categories
+        for code in codes:
+            out.setdefault(code, []).append((modifier.concept, modifier.factor))
+    return {code: tuple(pairs) for code, pairs in out.items()}
 
 
 _singleton: Analyzer | None = None

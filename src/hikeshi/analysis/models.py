@@ -1,9 +1,11 @@
-"""Trained statistical models of the analysis engine: toxicity and confessed wrongdoing.
+"""Trained statistical models of the analysis engine: toxicity, confessed wrongdoing and the 12 risk categories.
 
 Run time needs only numpy. A text becomes hashed character n-grams (after NFKC, lower case, katakana folded
 to hiragana and long character runs shortened); each head scores the n-grams (and, for toxicity, hits of a
 team-written lexicon) with a linear model, and a calibration curve fitted on held-out folds turns the score into a
-probability. The featuriser here is the one the training code uses, so train and run time cannot drift.
+probability. The category head scores the same hashed n-grams (one featurisation pass for every head) plus hits
+of the rules' lexicon terms per category, with one logistic model per category (one-vs-rest) and Platt scaling.
+The featuriser here is the one the training code uses, so train and run time cannot drift.
 
 The model files are plain-array ``.npz`` files (loaded with ``allow_pickle=False``) plus ``model_info.json``.
 """
@@ -23,8 +25,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 HEADS: tuple[str, ...] = ("toxicity", "wrongdoing")
+# The multi-label head: ``category.npz``; ``predict`` returns one ``"category:<code>"`` key per category.
+CATEGORY_HEAD = "category"
+CATEGORY_PREFIX = "category:"
 INFO_FILE = "model_info.json"
 DEFAULT_MODEL_DIR = pathlib.Path(__file__).resolve().parent / "modeldata"
 
@@ -268,7 +273,8 @@ def save_head(path: pathlib.Path, head: Head) -> None:
     np.savez_compressed(path, **payload)
 
 
-def load_head(path: pathlib.Path, name: str) -> Head:
+def _read_npz(path: pathlib.Path) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a model file of this format version (``format_version`` removed)."""
     if not path.is_file():
         raise ModelUnavailable(f"model file missing: {path} (run `make train` to build it)")
     try:
@@ -284,6 +290,11 @@ def load_head(path: pathlib.Path, name: str) -> Head:
             f"model file {path} has format version {version}, this code reads version {MODEL_FORMAT_VERSION}"
             " (run `make train` to rebuild it)"
         )
+    return arrays
+
+
+def load_head(path: pathlib.Path, name: str) -> Head:
+    arrays = _read_npz(path)
     try:
         kind = str(arrays.pop("kind"))
         orders = tuple(int(n) for n in arrays.pop("orders"))
@@ -325,12 +336,186 @@ def load_head(path: pathlib.Path, name: str) -> Head:
     return Head(name, orders, bits, kind, arrays, calib_x, calib_y)
 
 
+def segment_sums(docs: IntArray, values: npt.NDArray[Any], n_docs: int) -> FloatArray:
+    """Per text, the sum of the rows of ``values`` (shape (m, k)) whose entry of ``docs`` names it.
+
+    ``docs`` is a concatenation of non-decreasing runs (one per n-gram order, as ``hash_ngrams`` emits
+    them), so each run is summed with one ``np.add.reduceat`` over its text boundaries: k sums in one
+    pass instead of k ``bincount`` calls.
+    """
+    out = np.zeros((n_docs, values.shape[1]), dtype=np.float64)
+    if not docs.size:
+        return out
+    changes = np.flatnonzero(docs[1:] != docs[:-1]) + 1
+    starts = np.concatenate(([0], changes))
+    first_docs = docs[starts]
+    # A run ends where the text index goes down; within a run every text appears once.
+    run_breaks = np.flatnonzero(first_docs[1:] < first_docs[:-1]) + 1
+    sums = np.add.reduceat(values, starts, axis=0)
+    bounds = np.concatenate(([0], run_breaks, [starts.size]))
+    for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        out[first_docs[low:high]] += sums[low:high]
+    return out
+
+
+@dataclass(frozen=True)
+class CategoryHead:
+    """One-vs-rest logistic models for the risk categories over the shared hashed n-grams.
+
+    ``rows`` maps each hash bucket to a row of ``weights`` (row 0 is all zeros: buckets no training text
+    had), so the weights of every category are fetched with one gather. ``lexicon_members[t, j]`` says
+    that lexicon term ``t`` (an exact n-gram hash) belongs to category ``j``'s rules; the log(1 + hits)
+    per category are dense features with weights ``lexicon_weights[j, c]``. ``platt[c] = (a, b)``
+    calibrates: p = sigmoid(a * score + b). ``thresholds[c]`` is the probability from which the analyzer
+    reports the category without rule evidence (chosen on the development cases).
+    """
+
+    codes: tuple[str, ...]
+    orders: tuple[int, ...]
+    bits: int
+    rows: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float32]
+    bias: FloatArray
+    lexicon_hashes: npt.NDArray[np.uint64]
+    lexicon_members: npt.NDArray[np.bool_]
+    lexicon_weights: FloatArray
+    platt: FloatArray
+    thresholds: FloatArray
+
+    @functools.cached_property
+    def lexicon_bucket_flags(self) -> npt.NDArray[np.bool_]:
+        flags = np.zeros(1 << self.bits, dtype=np.bool_)
+        flags[(self.lexicon_hashes >> np.uint64(64 - self.bits)).astype(np.int64)] = True
+        return flags
+
+    def lexicon_features(self, batch: HashedBatch, n_docs: int) -> FloatArray:
+        """log(1 + hits of each category's lexicon terms), shape (n_docs, n_codes)."""
+        return np.log1p(
+            category_lexicon_hits(
+                batch, self.lexicon_hashes, self.lexicon_members, n_docs, self.lexicon_bucket_flags
+            )
+        )
+
+    def raw_scores(self, batch: HashedBatch, n_docs: int) -> FloatArray:
+        """Logits, shape (n_docs, n_codes)."""
+        rows = self.rows[batch.buckets]
+        keep = np.flatnonzero(rows)
+        sums = segment_sums(batch.docs[keep], self.weights[rows[keep]], n_docs)
+        out: FloatArray = sums * batch.scale[:, None] + self.bias
+        if self.lexicon_hashes.size:
+            out += self.lexicon_features(batch, n_docs) @ self.lexicon_weights
+        return out
+
+    def calibrate(self, scores: FloatArray) -> FloatArray:
+        return _sigmoid(scores * self.platt[:, 0] + self.platt[:, 1])
+
+
+def category_lexicon_hits(
+    batch: HashedBatch,
+    hashes: npt.NDArray[np.uint64],
+    members: npt.NDArray[np.bool_],
+    n_docs: int,
+    bucket_flags: npt.NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Per text and category, how many n-grams are lexicon terms of that category (a term may serve several)."""
+    n_codes = members.shape[1]
+    if not hashes.size or not batch.full.size:
+        return np.zeros((n_docs, n_codes), dtype=np.float64)
+    candidates = np.flatnonzero(bucket_flags[batch.buckets]) if bucket_flags is not None else None
+    full = batch.full if candidates is None else batch.full[candidates]
+    docs = batch.docs if candidates is None else batch.docs[candidates]
+    index = np.minimum(np.searchsorted(hashes, full), hashes.size - 1)
+    match = np.flatnonzero(hashes[index] == full)
+    which, code = np.nonzero(members[index[match]])
+    cells = docs[match][which] * n_codes + code
+    counts = np.bincount(cells, minlength=n_docs * n_codes).astype(np.float64)
+    return counts.reshape(n_docs, n_codes)
+
+
+_CATEGORY_ARRAYS = (
+    "codes", "rows", "weights", "bias", "lexicon_hashes", "lexicon_members", "lexicon_weights", "platt",
+    "thresholds",
+)  # fmt: skip
+
+
+def save_category_head(path: pathlib.Path, head: CategoryHead) -> None:
+    """Write the category head as a compressed plain-array ``.npz`` (used by training)."""
+    np.savez_compressed(
+        path,
+        format_version=np.array(MODEL_FORMAT_VERSION),
+        kind=np.array("multilabel"),
+        orders=np.array(head.orders, dtype=np.int64),
+        bits=np.array(head.bits),
+        codes=np.array(head.codes),
+        rows=head.rows,
+        weights=head.weights,
+        bias=head.bias,
+        lexicon_hashes=head.lexicon_hashes,
+        lexicon_members=head.lexicon_members,
+        lexicon_weights=head.lexicon_weights,
+        platt=head.platt,
+        thresholds=head.thresholds,
+    )
+
+
+def load_category_head(path: pathlib.Path) -> CategoryHead:
+    arrays = _read_npz(path)
+    missing = [key for key in ("kind", "orders", "bits", *_CATEGORY_ARRAYS) if key not in arrays]
+    if missing or str(arrays["kind"]) != "multilabel":
+        raise ModelUnavailable(f"model file {path}: not a category head (missing arrays {missing})")
+    codes = tuple(str(code) for code in arrays["codes"])
+    bits = int(arrays["bits"])
+    n_codes = len(codes)
+    rows, weights = arrays["rows"], arrays["weights"]
+    hashes, members = arrays["lexicon_hashes"], arrays["lexicon_members"]
+    problems = []
+    if rows.shape != (1 << bits,) or rows.dtype != np.int32:
+        problems.append(f"rows shape {rows.shape} {rows.dtype}, need ({1 << bits},) int32")
+    if weights.ndim != 2 or weights.shape[1] != n_codes or not weights.shape[0]:
+        problems.append(f"weights shape {weights.shape}, need (rows, {n_codes})")
+    elif rows.size and (rows.min() < 0 or rows.max() >= weights.shape[0]):
+        problems.append("rows point outside the weights")
+    if hashes.dtype != np.uint64 or np.any(hashes[1:] <= hashes[:-1]):
+        problems.append("lexicon hashes must be sorted unique uint64")
+    if members.shape != (hashes.size, n_codes) or arrays["lexicon_weights"].shape != (n_codes, n_codes):
+        problems.append("lexicon arrays do not fit the codes")
+    for key, shape in (("bias", (n_codes,)), ("platt", (n_codes, 2)), ("thresholds", (n_codes,))):
+        if arrays[key].shape != shape:
+            problems.append(f"{key} shape {arrays[key].shape}, need {shape}")
+    if problems:
+        raise ModelUnavailable(f"model file {path}: " + "; ".join(problems))
+    return CategoryHead(
+        codes=codes,
+        orders=tuple(int(n) for n in arrays["orders"]),
+        bits=bits,
+        rows=rows,
+        weights=weights.astype(np.float32),
+        bias=arrays["bias"].astype(np.float64),
+        lexicon_hashes=hashes,
+        lexicon_members=members.astype(np.bool_),
+        lexicon_weights=arrays["lexicon_weights"].astype(np.float64),
+        platt=arrays["platt"].astype(np.float64),
+        thresholds=arrays["thresholds"].astype(np.float64),
+    )
+
+
 class ModelSet:
     """The shipped heads, loaded once; ``predict`` is safe to call from many threads."""
 
-    def __init__(self, heads: dict[str, Head], info: dict[str, object]) -> None:
+    def __init__(self, heads: dict[str, Head], info: dict[str, object], category: CategoryHead) -> None:
         self._heads = heads
         self._info = info
+        self._category = category
+
+    @property
+    def category_codes(self) -> tuple[str, ...]:
+        return self._category.codes
+
+    def category_thresholds(self) -> dict[str, float]:
+        """Per category, the calibrated probability from which the model alone reports it."""
+        return {
+            code: float(t) for code, t in zip(self._category.codes, self._category.thresholds, strict=True)
+        }
 
     @classmethod
     def load(cls, directory: pathlib.Path | None = None) -> ModelSet:
@@ -348,10 +533,15 @@ class ModelSet:
                 f"model info {info_path} has format version {found!r}, this code reads {MODEL_FORMAT_VERSION}"
             )
         heads = {name: load_head(root / f"{name}.npz", name) for name in HEADS}
-        return cls(heads, info)
+        category = load_category_head(root / f"{CATEGORY_HEAD}.npz")
+        return cls(heads, info, category)
 
     def predict(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
-        """Calibrated probabilities per head, one per text, in input order."""
+        """Calibrated probabilities per head, one per text, in input order.
+
+        Keys: ``"toxicity"``, ``"wrongdoing"`` and ``"category:<code>"`` for each risk category. Every head
+        shares one hashing pass when their n-gram settings agree (they do in the shipped files).
+        """
         if isinstance(texts, str):
             raise TypeError("predict takes a sequence of texts, not a single str")
         for index, text in enumerate(texts):
@@ -365,6 +555,13 @@ class ModelSet:
             if key not in batches:
                 batches[key] = hash_ngrams(texts, head.orders, head.bits)
             result[name] = head.calibrate(head.raw_scores(batches[key], n_docs))
+        category = self._category
+        key = (category.orders, category.bits)
+        if key not in batches:
+            batches[key] = hash_ngrams(texts, category.orders, category.bits)
+        probabilities = category.calibrate(category.raw_scores(batches[key], n_docs))
+        for index, code in enumerate(category.codes):
+            result[CATEGORY_PREFIX + code] = probabilities[:, index]
         return result
 
     def info(self) -> dict[str, object]:
@@ -372,5 +569,11 @@ class ModelSet:
         details["heads"] = {
             name: {"kind": head.kind, "orders": list(head.orders), "hash_bits": head.bits}
             for name, head in self._heads.items()
+        }
+        details["heads"][CATEGORY_HEAD] = {  # type: ignore[index]
+            "kind": "multilabel",
+            "orders": list(self._category.orders),
+            "hash_bits": self._category.bits,
+            "codes": list(self._category.codes),
         }
         return details

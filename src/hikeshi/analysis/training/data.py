@@ -134,6 +134,59 @@ def load_team_sentences(name: str) -> LabelledTexts:
     return LabelledTexts(texts, labels, f"team/{name}")
 
 
+@dataclass(frozen=True)
+class MultiLabelled:
+    """Texts with a set of category codes each (empty = benign for every category)."""
+
+    texts: list[str]
+    labels: list[tuple[str, ...]]
+    source: str
+
+
+CATEGORY_TEAM_FILE = "category_team.jsonl"
+CATEGORY_TEAM_DIR = "category_team"
+
+
+def category_team_files(root: pathlib.Path | None = None) -> list[pathlib.Path]:
+    """``category_team.jsonl`` and ``category_team/*.jsonl`` in this package, in a fixed order."""
+    base = TEAM_DATA_DIR if root is None else root
+    files = [base / CATEGORY_TEAM_FILE] if (base / CATEGORY_TEAM_FILE).is_file() else []
+    return files + sorted((base / CATEGORY_TEAM_DIR).glob("*.jsonl"))
+
+
+def load_category_team(codes: tuple[str, ...], root: pathlib.Path | None = None) -> MultiLabelled:
+    """The team's category rows: ``{"text", "labels": [codes], "note"}`` per line; duplicates kept once.
+
+    A line that is not a JSON object with a string text and a list of known codes raises ``DataUnavailable``
+    naming the file and line (the data is written by hand while the models are trained).
+    """
+    texts: list[str] = []
+    labels: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    known = set(codes)
+    for path in category_team_files(root):
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataUnavailable(f"{path}:{line_no}: not JSON: {exc}") from exc
+            text = row.get("text") if isinstance(row, dict) else None
+            codes_here = row.get("labels") if isinstance(row, dict) else None
+            if not isinstance(text, str) or not text.strip() or not isinstance(codes_here, list):
+                raise DataUnavailable(f"{path}:{line_no}: need a text string and a labels list")
+            unknown = [code for code in codes_here if code not in known]
+            if unknown:
+                raise DataUnavailable(f"{path}:{line_no}: unknown category codes {unknown}")
+            if text in seen:
+                continue
+            seen.add(text)
+            texts.append(text)
+            labels.append(tuple(sorted(set(codes_here))))
+    return MultiLabelled(texts, labels, "team/category_team")
+
+
 def load_lexicon(name: str) -> list[tuple[int, str]]:
     """A team-written lexicon TSV in this package: ``tier<TAB>term`` per line, ``#`` starts a comment line."""
     path = TEAM_DATA_DIR / name

@@ -1,4 +1,4 @@
-"""The whole training run: both heads, their held-out figures, the model files and the model card."""
+"""The whole training run: all heads, their held-out figures, the model files and the model card."""
 
 from __future__ import annotations
 
@@ -12,8 +12,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import StratifiedKFold
 
-from hikeshi.analysis.models import HEADS, INFO_FILE, MODEL_FORMAT_VERSION, Head, hash_ngrams, save_head
+from hikeshi.analysis.models import (
+    CATEGORY_HEAD,
+    HEADS,
+    INFO_FILE,
+    MODEL_FORMAT_VERSION,
+    Head,
+    hash_ngrams,
+    save_category_head,
+    save_head,
+)
 from hikeshi.analysis.training.card import write_model_card
+from hikeshi.analysis.training.category import train_categories
 from hikeshi.analysis.training.data import (
     LabelledTexts,
     load_jcm,
@@ -68,6 +78,13 @@ DATA_SOURCES = [
         f"training/{TEAM_TOXICITY_FILE})",
         "licence": "MIT (this project)",
         "use": "wrongdoing: extra training rows (weight 3), never evaluated on",
+    },
+    {
+        "name": "hikeshi team category rows (training/category_team.jsonl, training/category_team/*.jsonl) "
+        "+ the team rows above with the categories they fit + the rules' lexicon terms",
+        "licence": "MIT (this project)",
+        "use": "category: one-vs-rest training rows and lexicon-hit features; thresholds chosen on "
+        "evalcases/dev (never on the test cases)",
     },
 ]
 
@@ -206,9 +223,11 @@ def train_all(output: pathlib.Path, data_dir: pathlib.Path | None, log: Log) -> 
     heads["toxicity"], metrics["toxicity"] = train_toxicity(data_dir, log)
     heads["wrongdoing"], metrics["wrongdoing"] = train_wrongdoing(data_dir, log)
     assert tuple(heads) == HEADS
+    category, metrics[CATEGORY_HEAD] = train_categories(log)
     output.mkdir(parents=True, exist_ok=True)
     for name, head in heads.items():
         save_head(output / f"{name}.npz", head)
+    save_category_head(output / f"{CATEGORY_HEAD}.npz", category)
     info: dict[str, object] = {
         "format_version": MODEL_FORMAT_VERSION,
         "trained_date": _trained_date(),

@@ -1,0 +1,374 @@
+"""The category head: one-vs-rest logistic regression over the shared hashed n-grams, Platt-calibrated.
+
+Training rows (``category_rows``):
+- the team's category rows (``category_team.jsonl``, ``category_team/*.jsonl``): fully labelled, an empty
+  label list is benign for every category;
+- the toxicity team rows: abusive rows are ``harassment_abuse`` (unknown for ``discrimination`` and
+  ``inappropriate_expression``, which slurs and sexual remarks may also be), ordinary rows are negative for
+  every category except the two complaint categories (the file holds complaints without abuse);
+- the wrongdoing team rows: confessions are unknown for the act categories and negative for the others;
+  ordinary posts are negative for every category.
+An unknown label leaves the row out of that category's model. Each category's model is calibrated (Platt) on
+its out-of-fold scores; the probability from which the analyzer reports a category without rule evidence is
+chosen on the development cases (``evalcases/dev/``), never on the test cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from hikeshi.analysis.lexicon import load_lexicon as load_rules_lexicon
+from hikeshi.analysis.models import (
+    CategoryHead,
+    category_lexicon_hits,
+    hash_ngrams,
+    normalise,
+    term_hashes,
+)
+from hikeshi.analysis.taxonomy import CATEGORY_CODES
+from hikeshi.analysis.training.data import MultiLabelled, load_category_team, load_team_sentences
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Log = Callable[[str], None]
+
+UNKNOWN = -1
+FOLDS = 5
+SEED = 20260101
+DEV_CASES_DIR = pathlib.Path(__file__).resolve().parent.parent / "evalcases" / "dev"
+
+
+@dataclass(frozen=True)
+class CategorySettings:
+    orders: tuple[int, ...] = (1, 2, 3, 4)
+    bits: int = 18
+    c: float = 8.0
+    class_weight: str | None = "balanced"
+    min_positives: int = 3  # fewer known positives: the category gets no model (it never fires alone)
+    threshold_floor: float = 0.5  # a category is never reported by the model alone below this probability
+    max_benign_share: float = 0.03  # of the held-out benign rows, the model alone may flag at most this share
+    candidates_per_step: int = 8
+
+
+CATEGORY_SETTINGS = CategorySettings()
+
+
+@dataclass(frozen=True)
+class CategoryRows:
+    texts: list[str]
+    targets: npt.NDArray[np.int8]  # (rows, codes): 1, 0 or UNKNOWN
+    sources: list[str]
+
+
+def _row(positive: Sequence[str] = (), unknown: Sequence[str] = ()) -> list[int]:
+    return [1 if code in positive else UNKNOWN if code in unknown else 0 for code in CATEGORY_CODES]
+
+
+def category_rows(team: MultiLabelled | None = None) -> CategoryRows:
+    """Every training row with its per-category target (1, 0 or unknown)."""
+    team = load_category_team(CATEGORY_CODES) if team is None else team
+    texts: list[str] = []
+    targets: list[list[int]] = []
+    sources: list[str] = []
+    for text, labels in zip(team.texts, team.labels, strict=True):
+        texts.append(text)
+        targets.append(_row(labels))
+        sources.append("category_team")
+    toxicity = load_team_sentences("toxicity_team.tsv")
+    for text, label in zip(toxicity.texts, toxicity.labels, strict=True):
+        texts.append(text)
+        if label:
+            targets.append(_row(["harassment_abuse"], ["discrimination", "inappropriate_expression"]))
+        else:
+            targets.append(_row((), ["workplace_complaint", "complaint_quality"]))
+        sources.append("toxicity_team")
+    wrongdoing = load_team_sentences("wrongdoing_team.tsv")
+    acts = ["illegal_act", "misconduct_workplace", "safety_incident", "inappropriate_expression"]
+    for text, label in zip(wrongdoing.texts, wrongdoing.labels, strict=True):
+        texts.append(text)
+        targets.append(_row((), acts) if label else _row())
+        sources.append("wrongdoing_team")
+    return CategoryRows(texts, np.array(targets, dtype=np.int8).reshape(-1, len(CATEGORY_CODES)), sources)
+
+
+def category_lexicon(orders: Sequence[int]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """The rules' terms of each category short enough to be one hashed n-gram: sorted hashes, membership."""
+    lexicon = load_rules_lexicon()
+    concepts = {concept.name: concept for concept in lexicon.concepts}
+    members: dict[int, set[int]] = {}
+    longest = max(orders)
+    for rule in lexicon.rules:
+        column = CATEGORY_CODES.index(rule.category)
+        for name in rule.concepts:
+            concept = concepts.get(name)
+            if concept is None:
+                continue
+            for term in concept.terms:
+                if 1 <= len(normalise(term)) <= longest and len(normalise(term)) in orders:
+                    members.setdefault(int(term_hashes([term])[0]), set()).add(column)
+    hashes = np.array(sorted(members), dtype=np.uint64)
+    matrix = np.zeros((hashes.size, len(CATEGORY_CODES)), dtype=np.bool_)
+    for row, digest in enumerate(hashes.tolist()):
+        matrix[row, sorted(members[digest])] = True
+    return hashes, matrix
+
+
+def category_features(
+    texts: Sequence[str],
+    settings: CategorySettings,
+    hashes: npt.NDArray[np.uint64],
+    members: npt.NDArray[np.bool_],
+) -> sp.csr_matrix:
+    """What ``CategoryHead.raw_scores`` sees: n-gram counts / sqrt(n-grams), then log(1 + hits) per category."""
+    batch = hash_ngrams(texts, settings.orders, settings.bits)
+    ngrams = sp.csr_matrix(
+        (batch.scale[batch.docs], (batch.docs, batch.buckets)), shape=(len(texts), 1 << settings.bits)
+    )
+    hits = np.log1p(category_lexicon_hits(batch, hashes, members, len(texts)))
+    return sp.hstack([ngrams, sp.csr_matrix(hits)]).tocsr()
+
+
+def _fit(x: sp.csr_matrix, y: IntArray, settings: CategorySettings) -> LogisticRegression:
+    # liblinear on the columns some training row uses: about 20x faster than lbfgs on all 2^18 buckets
+    # here, for the same decision (its intercept is lightly regularised, which the calibration absorbs).
+    model = LogisticRegression(
+        C=settings.c, class_weight=settings.class_weight, solver="liblinear", max_iter=1000
+    )
+    model.fit(x, y)
+    return model
+
+
+def _platt(scores: FloatArray, y: IntArray) -> tuple[float, float]:
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
+@dataclass(frozen=True)
+class FittedCategories:
+    head: CategoryHead
+    oof_probabilities: FloatArray  # (rows, codes), NaN where the label is unknown or the code has no model
+    targets: npt.NDArray[np.int8]
+
+
+def fit_categories(rows: CategoryRows, settings: CategorySettings) -> FittedCategories:
+    """One logistic model per category on its known rows, Platt on 5-fold out-of-fold scores."""
+    hashes, members = category_lexicon(settings.orders)
+    full = category_features(rows.texts, settings, hashes, members)
+    n_buckets = 1 << settings.bits
+    n_codes = len(CATEGORY_CODES)
+    # Columns no training row uses get weight 0 anyway: fit on the used ones only.
+    columns = np.unique(full.indices)
+    x = full[:, columns].tocsr()
+    used_coef = np.zeros((columns.size, n_codes), dtype=np.float64)
+    bias = np.full(n_codes, -10.0)
+    platt = np.tile([1.0, 0.0], (n_codes, 1))
+    oof = np.full((len(rows.texts), n_codes), np.nan)
+    for column in range(n_codes):
+        known = np.flatnonzero(rows.targets[:, column] != UNKNOWN)
+        y: IntArray = rows.targets[known, column].astype(np.int64)
+        positives = int(y.sum())
+        if positives < settings.min_positives or positives == y.size:
+            continue
+        x_known = x[known]
+        scores = np.zeros(known.size)
+        folds = StratifiedKFold(n_splits=min(FOLDS, positives), shuffle=True, random_state=SEED)
+        for train_idx, test_idx in folds.split(np.zeros(known.size), y):
+            scores[test_idx] = _fit(x_known[train_idx], y[train_idx], settings).decision_function(
+                x_known[test_idx]
+            )
+        a, b = _platt(scores, y)
+        platt[column] = (a, b)
+        oof[known, column] = 1.0 / (1.0 + np.exp(-(a * scores + b)))
+        model = _fit(x_known, y, settings)
+        used_coef[:, column] = model.coef_[0]
+        bias[column] = float(model.intercept_[0])
+    coef = np.zeros((n_buckets + n_codes, n_codes), dtype=np.float64)
+    coef[columns] = used_coef
+    ngram_coef = coef[:n_buckets]
+    used = np.flatnonzero(np.any(ngram_coef != 0.0, axis=1))
+    table = np.zeros(n_buckets, dtype=np.int32)
+    table[used] = np.arange(1, used.size + 1, dtype=np.int32)
+    weights = np.vstack([np.zeros((1, n_codes)), ngram_coef[used]]).astype(np.float32)
+    head = CategoryHead(
+        codes=CATEGORY_CODES,
+        orders=settings.orders,
+        bits=settings.bits,
+        rows=table,
+        weights=weights,
+        bias=bias,
+        lexicon_hashes=hashes,
+        lexicon_members=members,
+        lexicon_weights=coef[n_buckets:].copy(),
+        platt=platt,
+        thresholds=np.full(n_codes, 1.01),
+    )
+    return FittedCategories(head, oof, rows.targets)
+
+
+def category_probabilities(head: CategoryHead, texts: Sequence[str]) -> FloatArray:
+    """(texts, codes) calibrated probabilities, computed exactly as ``ModelSet.predict`` does."""
+    batch = hash_ngrams(texts, head.orders, head.bits)
+    return head.calibrate(head.raw_scores(batch, len(texts)))
+
+
+@dataclass(frozen=True)
+class DevCases:
+    texts: list[str]
+    category: list[str | None]
+    risky: list[bool]
+
+
+def load_dev_cases(directory: pathlib.Path = DEV_CASES_DIR) -> DevCases:
+    from hikeshi.analysis.evaluate import load_cases
+
+    cases = load_cases(directory)
+    return DevCases([c.text for c in cases], [c.category for c in cases], [c.risky for c in cases])
+
+
+def choose_thresholds(
+    probabilities: FloatArray,
+    dev: DevCases,
+    settings: CategorySettings,
+    fitted: FittedCategories | None = None,
+) -> tuple[FloatArray, dict[str, object]]:
+    """Per-category thresholds for the model alone, chosen greedily on held-out probabilities.
+
+    The pool: the development cases (their probabilities from the final model, which never saw them) and,
+    when ``fitted`` is given, the training rows' out-of-fold probabilities (from models that never saw the
+    row) — about ten times more benign posts than the development set has, so the false-alarm estimate is
+    steadier. Every category starts switched off (threshold above 1). Each step lowers one category's
+    threshold to one of its next risky probabilities (never under ``threshold_floor``), taking the move that
+    detects most new risky rows per benign row newly flagged (by any category), while the benign rows
+    flagged stay within ``max_benign_share`` of the pool. A threshold lands halfway between the risky row it
+    admits and the next lower probability, so it is not fitted to the last digit.
+    Returns the thresholds and the development figures of the model alone at them.
+    """
+    n_codes = len(CATEGORY_CODES)
+    dev_benign = np.array([not r for r in dev.risky])
+    dev_positives = np.array(
+        [[r and c == code for r, c in zip(dev.risky, dev.category, strict=True)] for code in CATEGORY_CODES]
+    ).T  # (cases, codes)
+    pool_p, pool_pos, pool_benign = probabilities, dev_positives, dev_benign
+    if fitted is not None:
+        known = ~np.isnan(fitted.oof_probabilities)
+        oof = np.where(known, fitted.oof_probabilities, -1.0)
+        oof_pos = (fitted.targets == 1) & known
+        oof_benign = ~np.any(fitted.targets == 1, axis=1)
+        pool_p = np.vstack([probabilities, oof])
+        pool_pos = np.vstack([dev_positives, oof_pos])
+        pool_benign = np.concatenate([dev_benign, oof_benign])
+    budget = int(settings.max_benign_share * pool_benign.sum())
+    thresholds = np.full(n_codes, 1.01)
+    hits = np.zeros(pool_p.shape, dtype=np.bool_)
+    flagged_per_row = np.zeros(pool_p.shape[0], dtype=np.int64)
+    benign_flagged = 0
+    while True:
+        best: tuple[float, int, float] | None = None
+        for column in range(n_codes):
+            p = pool_p[:, column]
+            candidates = np.unique(p[pool_pos[:, column] & (p < thresholds[column])])[::-1]
+            for value in candidates[: settings.candidates_per_step]:
+                below = p[(p < value) & (p >= 0.0)]
+                cut = max(settings.threshold_floor, (value + float(below.max())) / 2 if below.size else value)
+                if cut > value:
+                    break
+                new = (p >= cut) & ~hits[:, column]
+                cost = int((new & pool_benign & (flagged_per_row == 0)).sum())
+                if benign_flagged + cost > budget:
+                    break
+                gain = int((new & pool_pos[:, column]).sum())
+                score = gain / (cost + 0.5)
+                if gain > 0 and (best is None or score > best[0]):
+                    best = (score, column, cut)
+        if best is None:
+            break
+        _, column, cut = best
+        new = (pool_p[:, column] >= cut) & ~hits[:, column]
+        benign_flagged += int((new & pool_benign & (flagged_per_row == 0)).sum())
+        flagged_per_row += new
+        hits[:, column] |= new
+        thresholds[column] = cut
+    dev_hits: npt.NDArray[np.bool_] = np.asarray(probabilities >= thresholds)
+    any_hit: npt.NDArray[np.bool_] = np.asarray(dev_hits.any(axis=1))
+    figures: dict[str, object] = {}
+    for column, code in enumerate(CATEGORY_CODES):
+        figures[code] = {
+            "threshold": round(float(thresholds[column]), 4),
+            "dev_recall": round(float(dev_hits[dev_positives[:, column], column].mean()), 4)
+            if dev_positives[:, column].any()
+            else None,
+            "dev_benign_flagged": int((dev_hits[:, column] & dev_benign).sum()),
+        }
+    figures["dev_benign_flagged_share"] = (
+        round(float(any_hit[dev_benign].mean()), 4) if dev_benign.any() else None
+    )
+    figures["pool_benign_flagged_share"] = round(benign_flagged / max(int(pool_benign.sum()), 1), 4)
+    figures["pool_benign_rows"] = int(pool_benign.sum())
+    return thresholds, figures
+
+
+def cross_validated_report(fitted: FittedCategories) -> dict[str, object]:
+    """Per category on the training rows' out-of-fold probabilities: average precision and recall/precision
+    at 0.5 (a model and calibrator that never saw the row; the calibrator itself was fitted on these scores)."""
+    report: dict[str, object] = {}
+    for column, code in enumerate(CATEGORY_CODES):
+        p = fitted.oof_probabilities[:, column]
+        known = ~np.isnan(p)
+        y = fitted.targets[known, column].astype(np.int64)
+        if not known.any() or not y.any():
+            report[code] = {"positives": int(y.sum()), "rows": int(known.sum())}
+            continue
+        q = p[known]
+        predicted = q >= 0.5
+        tp = int((predicted & (y == 1)).sum())
+        report[code] = {
+            "rows": int(known.sum()),
+            "positives": int(y.sum()),
+            "average_precision": round(_average_precision(q, y), 4),
+            "precision_at_0_5": round(tp / max(int(predicted.sum()), 1), 4),
+            "recall_at_0_5": round(tp / int(y.sum()), 4),
+        }
+    return report
+
+
+def _average_precision(scores: FloatArray, y: IntArray) -> float:
+    order = np.argsort(-scores, kind="stable")
+    hits = y[order] == 1
+    precision_at = np.cumsum(hits) / np.arange(1, hits.size + 1)
+    return float(precision_at[hits].mean()) if hits.any() else 0.0
+
+
+def train_categories(
+    log: Log, settings: CategorySettings = CATEGORY_SETTINGS
+) -> tuple[CategoryHead, dict[str, object]]:
+    rows = category_rows()
+    known_pos = {code: int((rows.targets[:, i] == 1).sum()) for i, code in enumerate(CATEGORY_CODES)}
+    team_rows = sum(1 for s in rows.sources if s == "category_team")
+    log(f"category: {len(rows.texts)} rows ({team_rows} from category_team); positives per code {known_pos}")
+    fitted = fit_categories(rows, settings)
+    cv = cross_validated_report(fitted)
+    log(f"category: 5-fold out-of-fold on the training rows: {cv}")
+    dev = load_dev_cases()
+    thresholds, dev_figures = choose_thresholds(
+        category_probabilities(fitted.head, dev.texts), dev, settings, fitted
+    )
+    head = dataclasses.replace(fitted.head, thresholds=thresholds)
+    log(f"category: thresholds chosen on evalcases/dev (model alone): {dev_figures}")
+    metrics: dict[str, object] = {
+        "training_rows": len(rows.texts),
+        "category_team_rows": team_rows,
+        "positives": known_pos,
+        "cv_training_rows": cv,
+        "dev_thresholds": dev_figures,
+        "settings": settings.__dict__,
+    }
+    return head, metrics
