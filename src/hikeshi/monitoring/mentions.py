@@ -158,16 +158,29 @@ def create_mentions(
 def _org_judgements(
     todo: list[_Wanted], profiles: dict[int, MonitoringProfile]
 ) -> dict[tuple[int, int], dict[str, Any]]:
-    """Re-judge posts for organisations with their own words (confidential terms, VIPs, own names)."""
+    """The organisation's own judgement of a post where it differs from the post's: re-judged with its
+    words (confidential terms, VIPs, own names), then adjusted by what its operators' feedback taught
+    (``feedback``)."""
+    from hikeshi.monitoring.feedback import load_adjustments
+
+    org_ids = sorted({w.org_id for w in todo})
+    adjustments = load_adjustments(org_ids)
     found: dict[tuple[int, int], dict[str, Any]] = {}
-    for org_id in sorted({w.org_id for w in todo}):
+    for org_id in org_ids:
         custom = custom_terms(profiles[org_id]) if org_id in profiles else None
-        if custom is None:
+        adjustment = adjustments.get(org_id)
+        if custom is None and adjustment is None:
             continue
-        posts = {w.post.pk: w.post for w in todo if w.org_id == org_id}
-        judgements = get_analyzer().analyze([p.text for p in posts.values()], custom=custom)
-        for post, judgement in zip(posts.values(), judgements, strict=True):
-            data = judgement.to_dict()
+        posts = list({w.post.pk: w.post for w in todo if w.org_id == org_id}.values())
+        texts = [p.text for p in posts]
+        if custom is not None:
+            judgements = [j.to_dict() for j in get_analyzer().analyze(texts, custom=custom)]
+        else:
+            judgements = [p.judgement for p in posts]
+        if adjustment is not None:
+            probabilities = adjustment.probabilities(texts)
+            judgements = [adjustment.apply(j, probabilities[i]) for i, j in enumerate(judgements)]
+        for post, data in zip(posts, judgements, strict=True):
             if data != post.judgement:
                 found[(org_id, post.pk)] = data
     return found

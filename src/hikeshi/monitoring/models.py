@@ -320,6 +320,30 @@ class PostFeedback(TenantModel):
         ]
 
 
+class FeedbackModel(TenantModel):
+    """An organisation's adjustment trained from its PostFeedback (see ``feedback``): sparse logistic
+    weights over the analysis engine's hashed n-gram buckets, one row per class."""
+
+    fingerprint = models.CharField(max_length=200)
+    """Of the feedback it was trained on: training is skipped while it still matches."""
+    examples = models.PositiveIntegerField(default=0)
+    classes = models.JSONField(default=list)
+    """``risky`` and/or category codes, in the order of the weight rows."""
+    buckets = models.BinaryField()
+    """Little-endian int32 bucket ids, sorted."""
+    weights = models.BinaryField()
+    """Little-endian float32, classes × buckets."""
+    trained_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["organization"], name="one_feedback_model_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback model of {self.organization_id} ({self.examples} examples)"
+
+
 def profile_for(organization: Organization) -> MonitoringProfile:
     profile, _created = MonitoringProfile.objects.get_or_create(organization=organization)
     return profile

@@ -51,3 +51,11 @@ def assess_series(org_id: int | None = None) -> int:
     from hikeshi.monitoring.series import assess_pending
 
     return assess_pending(timezone.now(), org_id)
+
+
+@shared_task(name="hikeshi.monitoring.tasks.train_feedback_models")
+def train_feedback_models() -> dict[str, int]:
+    """Retrain the per-organisation adjustments whose operators' feedback changed (periodic)."""
+    from hikeshi.monitoring.feedback import train_changed
+
+    return train_changed()

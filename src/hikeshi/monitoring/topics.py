@@ -148,6 +148,8 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
         for org_id, posts in posts_of.items()
         for pk in posts
     }
+    latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
+    _prune(list(posts_of), latest - INDEX_MEMORY)  # first: forgotten posts attract nothing in this batch
     indexes = _load_indexes(posts_of, shapes, bands_of)
     result: dict[tuple[int, int], Topic] = {}
     new_members: list[_NewMember] = []
@@ -173,8 +175,6 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
             signature = None if shape.signature is None else shape.signature.tobytes()
             new_members.append(_NewMember(org_id, topic, shape.key, post.published_at, signature, keys))
     _save(list(touched.values()), new_members)
-    latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
-    _prune(list(posts_of), latest - INDEX_MEMORY)
     return result
 
 

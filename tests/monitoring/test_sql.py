@@ -1,0 +1,51 @@
+"""Multi-row INSERT / upsert used by the pipeline: what is stored reads back through the ORM unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from hikeshi.monitoring.models import SeriesBucket, SeriesState, Topic
+from hikeshi.monitoring.sql import in_list, insert_rows
+from tests.monitoring.helpers import NOW
+from tests.platform.conftest import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upsert_replaces_counts_and_keeps_other_rows(alpha: Tenant) -> None:
+    org = alpha.org.pk
+    fields = ["organization", "series", "bucket_start", "mentions", "negative", "reposts", "authors"]
+    conflict = ["organization", "series", "bucket_start"]
+    update = ["mentions", "negative", "reposts", "authors"]
+    insert_rows(SeriesBucket, fields, [(org, "org", NOW, 1, 0, 0, 1), (org, "rule:999999", NOW, 5, 1, 2, 3)])
+    insert_rows(SeriesBucket, fields, [(org, "org", NOW, 7, 2, 9, 4)], conflict=conflict, update=update)
+    stored = dict(
+        SeriesBucket.objects.for_org(alpha.org).filter(bucket_start=NOW).values_list("series", "mentions")
+    )
+    assert stored == {"org": 7, "rule:999999": 5}
+    assert SeriesBucket.objects.get(organization=alpha.org, series="rule:999999").bucket_start == NOW
+
+
+def test_defaults_are_filled_and_returning_gives_ids(alpha: Tenant) -> None:
+    returned = insert_rows(
+        SeriesState,
+        ["organization", "series", "pending"],
+        [(alpha.org.pk, "org", True), (alpha.org.pk, "topic:9", True)],
+        conflict=["organization", "series"],
+        update=["pending"],
+        returning=["id", "series"],
+    )
+    ids = {series: pk for pk, series in returned}
+    state = SeriesState.objects.get(pk=ids["topic:9"])
+    assert (state.detector, state.level, state.explanation, state.scored_until) == ({}, 0, "", None)
+
+
+def test_bad_rows_and_big_in_lists(alpha: Tenant) -> None:
+    with pytest.raises(ValueError, match="2 values for 3 fields"):
+        insert_rows(SeriesState, ["organization", "series", "pending"], [(alpha.org.pk, "org")])
+    from django.db import connection
+
+    condition, params = in_list("id", list(range(5000)))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {Topic._meta.db_table} WHERE {condition}", params)  # noqa: S608
+        assert cursor.fetchone()[0] == Topic.objects.filter(pk__lt=5000).count()
