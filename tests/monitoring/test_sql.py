@@ -45,7 +45,7 @@ def test_bad_rows_and_big_in_lists(alpha: Tenant) -> None:
         insert_rows(SeriesState, ["organization", "series", "pending"], [(alpha.org.pk, "org")])
     from django.db import connection
 
-    condition, params = in_list("id", list(range(5000)))
+    condition, params = in_list("id", list(range(5000)), "bigint")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {Topic._meta.db_table} WHERE {condition}", params)  # noqa: S608
         assert cursor.fetchone()[0] == Topic.objects.filter(pk__lt=5000).count()

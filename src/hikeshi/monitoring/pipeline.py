@@ -24,7 +24,7 @@ from hikeshi.ingest.dedup import content_key
 from hikeshi.ingest.items import Engagement, IngestedItem
 from hikeshi.monitoring.mentions import create_mentions
 from hikeshi.monitoring.models import DeadLetter, DeadLetterStage, Post, Source
-from hikeshi.monitoring.sql import insert_rows
+from hikeshi.monitoring.sql import concrete_field, insert_rows
 from hikeshi.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _insert_posts(posts: list[Post]) -> None:
     their ids and behave as saved."""
     if not posts:
         return
-    attnames = [Post._meta.get_field(name).attname for name in POST_FIELDS]
+    attnames = [concrete_field(Post, name).attname for name in POST_FIELDS]
     now = timezone.now()  # fetched_at is the real time, also when a replay passes its own clock
     for post in posts:
         post.fetched_at = now

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from django.db import connection, models
@@ -19,6 +20,18 @@ from django.utils import timezone
 
 MAX_PARAMS = 900
 """Bound parameters per statement: under SQLite's oldest default limit (999)."""
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The concrete field ``name`` of ``model`` (a column, not a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(concrete_field(model, name).column)
 
 
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -48,6 +61,15 @@ def _defaults(model: type[models.Model], given: list[models.Field[Any, Any]]) ->
     return filled
 
 
+def _prepared(
+    row: Sequence[Any], extra: list[Any], adapters: list[tuple[int, Callable[[Any], Any]]]
+) -> list[Any]:
+    values = [*row, *extra]
+    for index, adapt in adapters:
+        values[index] = adapt(values[index])
+    return values
+
+
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
@@ -65,7 +87,7 @@ def insert_rows(
     inserted or updated row (match them on a unique key: row order is not guaranteed)."""
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
+    columns = [concrete_field(model, name) for name in fields]
     filled = _defaults(model, columns)
     columns += [field for field, _value in filled]
     extra = [value for _field, value in filled]
@@ -74,40 +96,39 @@ def insert_rows(
     head = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "  # noqa: S608 (model metadata only)
     tail = ""
     if conflict:
-        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
+        targets = ", ".join(_column(model, name) for name in conflict)
         if update:
-            sets = ", ".join(
-                f"{quote(c)} = excluded.{quote(c)}" for c in (meta.get_field(name).column for name in update)
-            )
+            sets = ", ".join(f"{c} = excluded.{c}" for c in (_column(model, name) for name in update))
             tail = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
         else:
             tail = f" ON CONFLICT ({targets}) DO NOTHING"
     if returning:
-        tail += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
+        tail += " RETURNING " + ", ".join(_column(model, name) for name in returning)
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_statement = max(1, MAX_PARAMS // len(columns))
-    prepared: list[list[Any]] = []
-    for row in rows:
-        if len(row) != len(fields):
-            raise ValueError(f"{model.__name__}: {len(row)} values for {len(fields)} fields")
-        values = [*row, *extra]
-        for index, adapt in adapters:
-            values[index] = adapt(values[index])
-        prepared.append(values)
+    prepared = rows if isinstance(rows, list) else list(rows)
+    if any(len(row) != len(fields) for row in prepared):
+        bad = next(row for row in prepared if len(row) != len(fields))
+        raise ValueError(f"{model.__name__}: {len(bad)} values for {len(fields)} fields")
+    if adapters or extra:
+        prepared = [_prepared(row, extra, adapters) for row in prepared]
     found: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for offset in range(0, len(prepared), per_statement):
             chunk = prepared[offset : offset + per_statement]
             sql = head + ", ".join([placeholder] * len(chunk)) + tail
-            cursor.execute(sql, [value for values in chunk for value in values])
+            cursor.execute(sql, list(chain.from_iterable(chunk)))
             if returning:
                 found.extend(tuple(r) for r in cursor.fetchall())
     return found
 
 
-def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """``column`` IN the values, as one bound parameter (a JSON array on SQLite, an array on
-    PostgreSQL): thousands of band keys would otherwise be thousands of parameters."""
+def in_list(column: str, values: Sequence[Any], pg_type: str) -> tuple[str, list[Any]]:
+    """``column`` IN the values, as one bound parameter (a JSON array on SQLite, a ``pg_type`` array on
+    PostgreSQL, cast so the column's index is used): thousands of band keys would otherwise be
+    thousands of parameters."""
+    if pg_type not in ("bigint", "text"):
+        raise ValueError(f"unsupported array type {pg_type!r}")
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s::{pg_type}[])", [list(values)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]  # noqa: S608

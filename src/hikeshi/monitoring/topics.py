@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -34,7 +35,7 @@ from hikeshi.monitoring.sql import in_list, insert_rows
 INDEX_MEMORY = timedelta(days=3)
 """Posts older than this (before the newest post of a batch) stop attracting new ones; topics stay."""
 MAX_PER_BAND = 32
-"""Members kept (and read back) per band key. A story with thousands of near-identical posts would put
+"""Members kept per band key (a batch adds none to a full key). A story with thousands of near-identical posts would put
 them all under the same keys; the first few are enough to recognise the next one, and storing and
 comparing all of them would make every batch slower as the story grows. A full key frees up as its
 members age out of the index."""
@@ -64,16 +65,20 @@ class _Shape:
     """Per-band hashes, mixed with each organisation's id into its band keys."""
 
 
+TopicRef = int | Topic
+"""A stored topic's id (loaded only if a post joins it) or a topic this batch starts."""
+
+
 @dataclass(slots=True)
 class _Member:
-    topic: Topic
+    topic: TopicRef
     signature: Signature | None
 
 
 @dataclass(slots=True)
 class _NewMember:
     org_id: int
-    topic: Topic
+    topic: TopicRef
     content_key: str
     seen: datetime
     signature: bytes | None
@@ -151,17 +156,20 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
     latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
     _prune(list(posts_of), latest - INDEX_MEMORY)  # first: forgotten posts attract nothing in this batch
     indexes = _load_indexes(posts_of, shapes, bands_of)
-    result: dict[tuple[int, int], Topic] = {}
+    placed: dict[tuple[int, int], TopicRef] = {}
+    growth: list[tuple[int, str, datetime]] = []
     new_members: list[_NewMember] = []
-    touched: dict[int, Topic] = {}
     for org_id, posts in posts_of.items():
         index = indexes[org_id]
         for post in sorted(posts.values(), key=lambda p: (p.published_at, p.pk)):
             shape = shapes[post.pk]
             keys = bands_of[(org_id, post.pk)]
             topic, joined_by_content, similarity = _place(org_id, index, post, shape, keys)
-            result[(org_id, post.pk)] = topic
-            touched[id(topic)] = topic
+            placed[(org_id, post.pk)] = topic
+            if isinstance(topic, int):
+                growth.append((topic, site_of(post), post.published_at))
+            elif topic.first_post_id != post.pk:
+                _grow(topic, site_of(post), post.published_at)
             if joined_by_content:
                 continue  # an exact copy adds nothing a later post could match
             member = _Member(topic, shape.signature)
@@ -174,22 +182,28 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
                 index.by_band[key].append(member)
             signature = None if shape.signature is None else shape.signature.tobytes()
             new_members.append(_NewMember(org_id, topic, shape.key, post.published_at, signature, keys))
-    _save(list(touched.values()), new_members)
+    stored = Topic.objects.in_bulk({topic_id for topic_id, _site, _seen in growth})
+    for topic_id, site, seen in growth:
+        _grow(stored[topic_id], site, seen)
+
+    def resolve(ref: TopicRef) -> Topic:
+        return stored[ref] if isinstance(ref, int) else ref
+
+    result = {key: resolve(ref) for key, ref in placed.items()}
+    for new_member in new_members:
+        new_member.topic = resolve(new_member.topic)
+    _save(list({id(t): t for t in result.values()}.values()), new_members)
     return result
 
 
 def _place(
     org_id: int, index: _OrgIndex, post: Post, shape: _Shape, keys: list[int]
-) -> tuple[Topic, bool, float]:
-    """The topic a post joins (grown in memory) or a new one, whether it joined by exact content, and
-    its similarity to the closest member (0 for a new topic)."""
-    site, seen = site_of(post), post.published_at
+) -> tuple[TopicRef, bool, float]:
+    """The topic a post joins or a new one, whether it joined by exact content, and its similarity to
+    the closest member (0 for a new topic)."""
     existing = index.by_key.get(shape.key)
     if existing is not None:
-        _grow(existing.topic, site, seen)
         return existing.topic, True, 1.0
-    best: Topic | None = None
-    best_similarity = 0.0
     if shape.signature is not None:
         candidates = list(
             {id(m): m for key in keys for m in index.by_band.get(key, ()) if m.signature is not None}.values()
@@ -198,12 +212,10 @@ def _place(
             matrix = np.stack([m.signature for m in candidates])  # type: ignore[misc]
             similarities = np.count_nonzero(matrix == shape.signature, axis=1)
             closest = int(np.argmax(similarities))
-            best, best_similarity = candidates[closest].topic, float(similarities[closest]) / PARAMS.num_perm
-        if best_similarity < PARAMS.threshold:
-            best = None
-    if best is not None:
-        _grow(best, site, seen)
-        return best, False, best_similarity
+            similarity = float(similarities[closest]) / PARAMS.num_perm
+            if similarity >= PARAMS.threshold:
+                return candidates[closest].topic, False, similarity
+    site, seen = site_of(post), post.published_at
     topic = Topic(
         organization_id=org_id,
         key="topic-" + hashlib.blake2b(f"{site}\x1f{post.pk}".encode(), digest_size=8).hexdigest(),
@@ -228,52 +240,54 @@ def _load_indexes(
     bands_of: dict[tuple[int, int], list[int]],
 ) -> dict[int, _OrgIndex]:
     """The members that could matter to this batch: same content key or a shared band key."""
-    org_ids = list(posts_of)
-    content_keys = {shapes[pk].key for posts in posts_of.values() for pk in posts}
-    rows: dict[int, tuple[int, int, str, bytes | None]] = {}
-    for pk, org_id, topic_id, key, signature in TopicMember.objects.filter(
-        organization_id__in=org_ids, content_key__in=content_keys
-    ).values_list("pk", "organization_id", "topic_id", "content_key", "signature"):
-        rows[pk] = (org_id, topic_id, key, signature)
+    org_ids = sorted(posts_of)
+    content_keys = sorted({shapes[pk].key for posts in posts_of.values() for pk in posts})
+    by_key, key_params = in_list("content_key", content_keys, "text")
+    by_org = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    rows = _members(f"{by_org} AND {by_key}", [*org_ids, *key_params])
     band_rows = _band_members(sorted({key for keys in bands_of.values() for key in keys}))
-    missing = list({pk for _band, pk in band_rows} - rows.keys())
+    missing = sorted({pk for _band, pk in band_rows} - rows.keys())
     if missing:
-        for pk, org_id, topic_id, key, signature in TopicMember.objects.filter(pk__in=missing).values_list(
-            "pk", "organization_id", "topic_id", "content_key", "signature"
-        ):
-            rows[pk] = (org_id, topic_id, key, signature)
-    topics = Topic.objects.in_bulk({topic_id for _o, topic_id, _k, _s in rows.values()})
+        by_id, id_params = in_list("id", missing, "bigint")
+        rows.update(_members(by_id, id_params))
     indexes = {org_id: _OrgIndex() for org_id in org_ids}
-    members: dict[int, _Member] = {}
+    members: dict[int, tuple[int, _Member]] = {}
     for pk, (org_id, topic_id, key, signature) in rows.items():
-        topic = topics.get(topic_id)
-        if topic is None or org_id not in indexes:
+        if org_id not in indexes:
             continue
         value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
-        members[pk] = member = _Member(topic, value)
+        member = _Member(topic_id, value)
+        members[pk] = (org_id, member)
         indexes[org_id].by_key[key] = member
     for band, pk in band_rows:
-        if pk in members:
-            indexes[members[pk].topic.organization_id].by_band[band].append(members[pk])
+        found = members.get(pk)
+        if found is not None:
+            indexes[found[0]].by_band[band].append(found[1])
     return indexes
 
 
-def _band_members(keys: list[int]) -> list[tuple[int, int]]:
-    """(band key, member id) of the most recent members under each key, at most MAX_PER_BAND each."""
-    if not keys:
-        return []
-    condition, params = in_list("band_key", keys)
-    table = TopicBand._meta.db_table
+def _members(condition: str, params: list[Any]) -> dict[int, tuple[int, int, str, bytes | None]]:
+    table = TopicMember._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT band_key, member_id FROM ("  # noqa: S608 (table name only)
-            "SELECT band_key, member_id,"
-            " ROW_NUMBER() OVER (PARTITION BY band_key ORDER BY member_id DESC) AS n"
-            f" FROM {table} WHERE {condition}"
-            ") AS recent WHERE n <= %s",
-            [*params, MAX_PER_BAND],
+            f"SELECT id, organization_id, topic_id, content_key, signature FROM {table} WHERE {condition}",  # noqa: S608
+            params,
         )
-        return [(int(band), int(pk)) for band, pk in cursor.fetchall()]
+        return {
+            pk: (org_id, topic_id, key, signature)
+            for pk, org_id, topic_id, key, signature in cursor.fetchall()
+        }
+
+
+def _band_members(keys: list[int]) -> list[tuple[int, int]]:
+    """(band key, member id) under each key: at most MAX_PER_BAND each, as no more are ever written."""
+    if not keys:
+        return []
+    condition, params = in_list("band_key", keys, "bigint")
+    table = TopicBand._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT band_key, member_id FROM {table} WHERE {condition}", params)  # noqa: S608
+        return cursor.fetchall()
 
 
 def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
