@@ -49,3 +49,18 @@ def test_bad_rows_and_big_in_lists(alpha: Tenant) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {Topic._meta.db_table} WHERE {condition}", params)  # noqa: S608
         assert cursor.fetchone()[0] == Topic.objects.filter(pk__lt=5000).count()
+
+
+def test_fast_sqlite_datetime_text_is_what_django_stores() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from django.db import connection
+    from django.db import models as dj_models
+
+    from hikeshi.monitoring import sql
+
+    adapt = sql._adapter(dj_models.DateTimeField())
+    assert adapt is not None
+    jst = timezone(timedelta(hours=9))
+    for value in (NOW, NOW.replace(microsecond=1234), datetime(2026, 1, 1, 8, 59, 59, tzinfo=jst), None):
+        assert adapt(value) == connection.ops.adapt_datetimefield_value(value)

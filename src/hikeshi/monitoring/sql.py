@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
@@ -34,9 +36,21 @@ def _column(model: type[models.Model], name: str) -> str:
     return connection.ops.quote_name(concrete_field(model, name).column)
 
 
+def _sqlite_utc_datetime(value: datetime | None) -> str | None:
+    """What SQLite's ``adapt_datetimefield_value`` returns when the connection's zone is UTC (naive
+    UTC text), without its per-value time zone look-ups: a batch adapts tens of thousands."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
+
+
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone == UTC:
+            return _sqlite_utc_datetime
         return ops.adapt_datetimefield_value
     if isinstance(field, models.JSONField):
         encoder = field.encoder
