@@ -41,8 +41,6 @@ MODEL_SUPPORT = {
 }
 # A strong model signal without any rule evidence still raises the risk, at this fraction of its probability.
 MODEL_ONLY_FACTOR = 0.5
-# The category head's key prefix in ``ModelSet.predict`` (kept here so the models module stays optional).
-CATEGORY_PREFIX = "category:"
 # A category probability at its threshold counts as this score (medium); at 1.0 as CATEGORY_MODEL_TOP (high).
 CATEGORY_MODEL_FLOOR = LEVEL_THRESHOLDS[2]
 CATEGORY_MODEL_TOP = 0.8
@@ -72,7 +70,9 @@ class Analyzer:
         self._tokenizer = Tokenizer()
         self._category_concepts = _category_concepts(self._lexicon)
         self._model_dampers = _model_dampers(self._lexicon)
-        self._category_thresholds: dict[str, float] = {}
+        self._category_codes: tuple[str, ...] = ()
+        self._category_index: dict[str, int] = {}
+        self._category_thresholds: list[float] = []
         self._models: Any = None
         self._model_status = "missing: disabled by the caller"
         if use_models:
@@ -86,11 +86,10 @@ class Analyzer:
         else:
             try:
                 self._models = models.ModelSet.load(model_dir)
-                self._category_thresholds = {
-                    code: threshold
-                    for code, threshold in self._models.category_thresholds().items()
-                    if code in _CATEGORY_ORDER
-                }
+                thresholds = self._models.category_thresholds()
+                self._category_codes = tuple(self._models.category_codes)
+                self._category_index = {code: index for index, code in enumerate(self._category_codes)}
+                self._category_thresholds = [thresholds[code] for code in self._category_codes]
                 self._model_status = "loaded"
             except models.ModelUnavailable as exc:
                 self._model_status = f"missing: {exc}"
@@ -135,18 +134,30 @@ class Analyzer:
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"ids has {len(ids)} entries but texts has {len(texts)}")
         extra = custom_matcher(custom) if custom is not None and not custom.is_empty() else None
-        probabilities: dict[str, Any] = {}
+        signals: dict[str, list[float]] = {}
+        category_rows: list[list[float]] | None = None
+        passing: list[list[int]] = []
         if self._models is not None and texts:
-            probabilities = self._models.predict(texts)
+            # Plain floats once per batch: indexing numpy arrays per post costs more than the dot products.
+            signals, category_rows, passing = self._models.predict_for_analyzer(texts)
         judgements: list[Judgement] = []
         for index, text in enumerate(texts):
-            model_signal = {name: float(values[index]) for name, values in probabilities.items()}
-            judgements.append(self._judge(text, None if ids is None else ids[index], extra, model_signal))
+            model_signal = {name: values[index] for name, values in signals.items()}
+            category = None if category_rows is None else (category_rows[index], passing[index])
+            judgements.append(
+                self._judge(text, None if ids is None else ids[index], extra, model_signal, category)
+            )
         return judgements
 
     def _judge(
-        self, text: str, text_id: str | None, extra: ConceptMatcher | None, model_signal: dict[str, float]
+        self,
+        text: str,
+        text_id: str | None,
+        extra: ConceptMatcher | None,
+        model_signal: dict[str, float],
+        category: tuple[list[float], list[int]] | None = None,
     ) -> Judgement:
+        """``category``: the post's probability per category (model order) and the indices passing their threshold."""
         norm = normalize(text[:MAX_TEXT_CHARS])
         hits = self._matcher.find(norm.text)
         if extra is not None:
@@ -162,7 +173,7 @@ class Analyzer:
                 # Scaled by how much context left of the rule: a negated act stays negated.
                 context = min(1.0, finding.top.score / finding.top.rule.weight)
                 finding.score += (1.0 - finding.score) * weight * probability * context
-        model_only = self._model_categories(findings, hits, model_signal)
+        model_only = self._model_categories(findings, hits, category)
         rule_toxicity = max(_score(findings, "harassment_abuse"), _score(findings, "discrimination"))
         rule_wrongdoing = max(_score(findings, "illegal_act"), _score(findings, "misconduct_workplace"))
         toxicity = max(rule_toxicity, model_signal.get("toxicity", 0.0))
@@ -196,7 +207,9 @@ class Analyzer:
             code = model_top[0]
             top_entry = next(entry for entry in categories if entry.code == code)
             quoted = [e.text for e in top_entry.evidence if e.end > e.start]
-            note = _model_category_note(level, code, model_signal[CATEGORY_PREFIX + code], quoted)
+            assert category is not None  # only the model makes model-only categories
+            probability = category[0][self._category_index[code]]
+            note = _model_category_note(level, code, probability, quoted)
         elif strongest is not None and (reported or risk < REPORT_THRESHOLD):
             firing = strongest.top
             rule_spans = firing.evidence[
@@ -221,7 +234,10 @@ class Analyzer:
         )
 
     def _model_categories(
-        self, findings: dict[str, CategoryFinding], hits: Hits, model_signal: dict[str, float]
+        self,
+        findings: dict[str, CategoryFinding],
+        hits: Hits,
+        category: tuple[list[float], list[int]] | None,
     ) -> dict[str, float]:
         """Apply the category head: adjust categories the rules found, return the ones only the model found.
 
@@ -232,33 +248,43 @@ class Analyzer:
         an official announcement) damps it by the modifier's factor. A rule finding whose category the
         model gives a very low probability is lowered (see CATEGORY_DOUBT_BELOW).
         """
-        model_only: dict[str, float] = {}
-        for code, threshold in self._category_thresholds.items():
-            probability = model_signal.get(CATEGORY_PREFIX + code)
-            if probability is None:
+        if category is None:
+            return {}
+        probabilities, passing = category
+        for code, finding in findings.items():
+            index = self._category_index.get(code)
+            if index is None:
                 continue
-            finding = findings.get(code)
-            if probability < threshold:
-                if finding is not None and probability < CATEGORY_DOUBT_BELOW:
-                    # The model finds nothing of the category in the whole text: the rule's words are
-                    # probably used in a harmless way, so its score is lowered (at most halved).
-                    finding.score *= CATEGORY_DOUBT_FLOOR + (1.0 - CATEGORY_DOUBT_FLOOR) * (
-                        probability / CATEGORY_DOUBT_BELOW
-                    )
-                continue
-            span = max(1.0 - threshold, 1e-6)
-            strength = CATEGORY_MODEL_FLOOR + (CATEGORY_MODEL_TOP - CATEGORY_MODEL_FLOOR) * min(
-                1.0, (probability - threshold) / span
-            )
-            if finding is not None:
+            probability = probabilities[index]
+            if probability >= self._category_thresholds[index]:
                 context = min(1.0, finding.top.score / finding.top.rule.weight)
+                strength = self._category_strength(index, probability)
                 finding.score += (1.0 - finding.score) * strength * context
+            elif probability < CATEGORY_DOUBT_BELOW:
+                # The model finds nothing of the category in the whole text: the rule's words are probably
+                # used in a harmless way, so its score is lowered (at most halved).
+                finding.score *= CATEGORY_DOUBT_FLOOR + (1.0 - CATEGORY_DOUBT_FLOOR) * (
+                    probability / CATEGORY_DOUBT_BELOW
+                )
+        model_only: dict[str, float] = {}
+        for index in passing:
+            code = self._category_codes[index]
+            if code in findings or code not in _CATEGORY_ORDER:
                 continue
+            strength = self._category_strength(index, probabilities[index])
             for concept, factor in self._model_dampers.get(code, ()):
                 if concept in hits:
                     strength *= factor
             model_only[code] = strength
         return model_only
+
+    def _category_strength(self, index: int, probability: float) -> float:
+        """0.40 (medium) at the category's threshold, rising linearly to CATEGORY_MODEL_TOP at probability 1."""
+        threshold = self._category_thresholds[index]
+        span = max(1.0 - threshold, 1e-6)
+        return CATEGORY_MODEL_FLOOR + (CATEGORY_MODEL_TOP - CATEGORY_MODEL_FLOOR) * min(
+            1.0, (probability - threshold) / span
+        )
 
     def _model_evidence(self, norm: NormalizedText, hits: Hits, code: str) -> tuple[Evidence, ...]:
         """Words of the category's rules found in the text; else one empty span saying the whole text counts."""

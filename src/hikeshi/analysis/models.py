@@ -343,6 +343,9 @@ def segment_sums(docs: IntArray, values: npt.NDArray[Any], n_docs: int) -> Float
     them), so each run is summed with one ``np.add.reduceat`` over its text boundaries: k sums in one
     pass instead of k ``bincount`` calls.
     """
+    if n_docs == 1:  # one post at a time: skip the boundary search
+        single: FloatArray = values.sum(axis=0, dtype=np.float64).reshape(1, -1)
+        return single
     out = np.zeros((n_docs, values.shape[1]), dtype=np.float64)
     if not docs.size:
         return out
@@ -542,6 +545,27 @@ class ModelSet:
         Keys: ``"toxicity"``, ``"wrongdoing"`` and ``"category:<code>"`` for each risk category. Every head
         shares one hashing pass when their n-gram settings agree (they do in the shipped files).
         """
+        result, categories = self._predict(texts)
+        for index, code in enumerate(self._category.codes):
+            result[CATEGORY_PREFIX + code] = categories[:, index]
+        return result
+
+    def predict_for_analyzer(
+        self, texts: Sequence[str]
+    ) -> tuple[dict[str, list[float]], list[list[float]], list[list[int]]]:
+        """What the analyzer needs per post, as plain Python values (cheaper to read one post at a time).
+
+        Returns the single-head probabilities by name, each post's category probabilities (in
+        ``category_codes`` order) and, per post, the indices of the categories at or above their threshold.
+        """
+        result, categories = self._predict(texts)
+        rows, columns = np.nonzero(categories >= self._category.thresholds)
+        passing: list[list[int]] = [[] for _ in range(len(texts))]
+        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+            passing[row].append(column)
+        return {name: values.tolist() for name, values in result.items()}, categories.tolist(), passing
+
+    def _predict(self, texts: Sequence[str]) -> tuple[dict[str, FloatArray], FloatArray]:
         if isinstance(texts, str):
             raise TypeError("predict takes a sequence of texts, not a single str")
         for index, text in enumerate(texts):
@@ -549,7 +573,7 @@ class ModelSet:
                 raise TypeError(f"texts[{index}] is {type(text).__name__}, expected str")
         n_docs = len(texts)
         batches: dict[tuple[tuple[int, ...], int], HashedBatch] = {}
-        result: dict[str, npt.NDArray[np.float64]] = {}
+        result: dict[str, FloatArray] = {}
         for name, head in self._heads.items():
             key = (head.orders, head.bits)
             if key not in batches:
@@ -559,10 +583,7 @@ class ModelSet:
         key = (category.orders, category.bits)
         if key not in batches:
             batches[key] = hash_ngrams(texts, category.orders, category.bits)
-        probabilities = category.calibrate(category.raw_scores(batches[key], n_docs))
-        for index, code in enumerate(category.codes):
-            result[CATEGORY_PREFIX + code] = probabilities[:, index]
-        return result
+        return result, category.calibrate(category.raw_scores(batches[key], n_docs))
 
     def info(self) -> dict[str, object]:
         details = dict(self._info)
