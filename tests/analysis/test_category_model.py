@@ -199,3 +199,24 @@ def test_shipped_analyzer_judgements_do_not_depend_on_the_batch() -> None:
     together = engine.analyze(texts)
     for text, judgement in zip(texts, together, strict=True):
         assert engine.analyze_one(text).to_dict() == judgement.to_dict()
+
+
+def test_eval_category_section_scores_the_model_alone(tmp_path: pathlib.Path) -> None:
+    from hikeshi.analysis.evaluate import evaluate_category_model
+
+    (tmp_path / "models").mkdir()
+    _write_model_dir(tmp_path / "models")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    code = CATEGORY_CODES[0]
+    rows = [
+        f'{{"id": "a", "text": "悪", "category": "{code}", "risky": true, "note": ""}}',
+        f'{{"id": "b", "text": "良", "category": "{code}", "risky": true, "note": ""}}',
+        f'{{"id": "c", "text": "悪だ", "category": "{code}", "risky": false, "note": ""}}',
+        '{"id": "d", "text": "晴れ", "category": null, "risky": false, "note": ""}',
+    ]
+    (cases / f"{code}.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = evaluate_category_model(cases, tmp_path / "models")
+    assert report["categories"][code]["recall"] == 0.5
+    assert report["categories"][code]["false_positives"] == 1
+    assert report["benign_flagged_share"] == 0.5

@@ -4,6 +4,8 @@ Sections:
 - ``cases``: the team's labelled cases (``evalcases/*.jsonl``) through the full analyzer, per category.
 - ``toxicity``: the ``toxicity`` model on the RTP-LX dev half (rows ``id % 4 == 2``, never trained on).
 - ``wrongdoing``: the ``wrongdoing`` model on JCommonsenseMorality ``data_val.csv`` (never trained on).
+- ``category``: the category head ALONE on the same cases, each category at its shipped threshold (what the
+  model adds to the rules; the ``cases`` section measures the combination).
 
 Exit status: 0 when every requested section ran, 1 when one was skipped (data or models absent; the
 reason is printed in one line), 2 on usage errors.
@@ -23,7 +25,7 @@ from hikeshi.analysis.training.data import DataUnavailable, load_jcm, load_rtp_l
 from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
 
 EVALCASES_DIR = pathlib.Path(__file__).resolve().parent / "evalcases"
-SECTIONS = ("cases", "toxicity", "wrongdoing")
+SECTIONS = ("cases", "toxicity", "wrongdoing", "category")
 FLAGGED_LEVELS = frozenset({"medium", "high", "critical"})
 TARGETS = {
     "risky_recall": 0.95,
@@ -203,6 +205,41 @@ def evaluate_wrongdoing(data_dir: pathlib.Path | None, model_dir: pathlib.Path |
     return _model_report(probs.tolist(), val.labels, "JCommonsenseMorality data_val.csv, 1 = morally wrong")
 
 
+def evaluate_category_model(directory: pathlib.Path, model_dir: pathlib.Path | None) -> dict[str, Any]:
+    """The category head alone: a case counts as flagged with C when C's probability passes its threshold."""
+    from hikeshi.analysis.models import CATEGORY_PREFIX
+
+    cases = load_cases(directory)
+    model_set = _load_models(model_dir)
+    thresholds = model_set.category_thresholds()
+    probabilities = model_set.predict([c.text for c in cases])
+    judgements = []
+    for index in range(len(cases)):
+        codes = [
+            code
+            for code, threshold in thresholds.items()
+            if probabilities[CATEGORY_PREFIX + code][index] >= threshold
+        ]
+        judgements.append(_ModelOnly("medium" if codes else "none", tuple(_Code(code) for code in codes)))
+    result = score_cases(cases, judgements)
+    result["cases_dir"] = str(directory)
+    result["thresholds"] = {code: round(t, 4) for code, t in thresholds.items()}
+    return result
+
+
+@dataclass(frozen=True)
+class _Code:
+    code: str
+
+
+@dataclass(frozen=True)
+class _ModelOnly:
+    """Just enough of a Judgement for ``score_cases``."""
+
+    level: str
+    categories: tuple[_Code, ...]
+
+
 def _fmt(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:.3f}"
 
@@ -211,9 +248,14 @@ def render_text(report: dict[str, Any]) -> str:
     lines: list[str] = []
     for name, reason in report["skipped"].items():
         lines.append(f"[{name}] skipped: {reason}")
-    cases = report.get("cases")
-    if cases:
-        lines.append(f"[cases] {cases['cases_dir']} (models: {cases['model_status']})")
+    for part in ("cases", "category"):
+        cases = report.get(part)
+        if not cases:
+            continue
+        if part == "cases":
+            lines.append(f"[cases] {cases['cases_dir']} (models: {cases['model_status']})")
+        else:
+            lines.append(f"[category] the category head alone at its thresholds, {cases['cases_dir']}")
         lines.append(f"  {'category':<26}{'precision':>10}{'recall':>8}{'risky':>7}{'benign':>7}{'FP':>5}")
         for code, c in cases["categories"].items():
             lines.append(
@@ -286,6 +328,7 @@ def main(argv: list[str]) -> int:
         "cases": lambda: evaluate_cases(args.cases),
         "toxicity": lambda: evaluate_toxicity(args.data_dir, args.model_dir),
         "wrongdoing": lambda: evaluate_wrongdoing(args.data_dir, args.model_dir),
+        "category": lambda: evaluate_category_model(args.cases, args.model_dir),
     }
     for name in SECTIONS:
         if name not in sections:
