@@ -220,3 +220,20 @@ def test_eval_category_section_scores_the_model_alone(tmp_path: pathlib.Path) ->
     assert report["categories"][code]["recall"] == 0.5
     assert report["categories"][code]["false_positives"] == 1
     assert report["benign_flagged_share"] == 0.5
+
+
+@needs_shipped
+def test_shipped_thresholds_and_the_analyzer_view_agree_with_predict() -> None:
+    model_set = ModelSet.load()
+    thresholds = model_set.category_thresholds()
+    assert set(thresholds) == set(CATEGORY_CODES)
+    assert all(0.5 <= t <= 1.01 for t in thresholds.values())
+    texts = ["バイト先の冷蔵庫に入ってみたｗｗ", "今日は公園を散歩した", "上司の悪口を書いた"]
+    plain = model_set.predict(texts)
+    signals, rows, passing = model_set.predict_for_analyzer(texts)
+    for index in range(len(texts)):
+        assert signals["toxicity"][index] == pytest.approx(plain["toxicity"][index])
+        for column, code in enumerate(model_set.category_codes):
+            probability = plain[CATEGORY_PREFIX + code][index]
+            assert rows[index][column] == pytest.approx(probability)
+            assert (column in passing[index]) == (probability >= thresholds[code])
