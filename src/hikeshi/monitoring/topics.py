@@ -287,7 +287,8 @@ def _band_members(keys: list[int]) -> list[tuple[int, int]]:
     table = TopicBand._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT band_key, member_id FROM {table} WHERE {condition}", params)  # noqa: S608
-        return cursor.fetchall()
+        rows: list[tuple[int, int]] = cursor.fetchall()
+        return rows
 
 
 def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
@@ -329,7 +330,7 @@ def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
         for pk, org_id, key in insert_rows(
             TopicMember,
             ["organization", "topic", "content_key", "seen", "signature"],
-            [(m.org_id, m.topic.pk, m.content_key, m.seen, m.signature) for m in new_members],
+            [(m.org_id, _topic_id(m.topic), m.content_key, m.seen, m.signature) for m in new_members],
             returning=["id", "organization", "content_key"],
         )
     }
@@ -338,6 +339,10 @@ def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
         ["member", "band_key"],
         [(member_ids[(m.org_id, m.content_key)], key) for m in new_members for key in m.bands],
     )
+
+
+def _topic_id(ref: TopicRef) -> int:
+    return ref if isinstance(ref, int) else int(ref.pk)
 
 
 def _prune(org_ids: list[int], before: datetime) -> None:
