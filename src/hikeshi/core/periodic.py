@@ -57,6 +57,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         why="Burst detection and alerts for series with new mentions; the safety net when a queued assessment is lost.",
     ),
     PeriodicJob(
+        "monitoring-train-feedback",
+        "hikeshi.monitoring.tasks.train_feedback_models",
+        every_seconds=3600,
+        why="Retrains each organisation's adjustment from its operators' feedback when that feedback changed; skips the rest.",
+    ),
+    PeriodicJob(
         "alerts-escalate",
         "hikeshi.alerts.tasks.escalate_due",
         every_seconds=60,
