@@ -301,12 +301,27 @@ def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime
         return
     from hikeshi.tenancy.models import Organization
 
+    from hikeshi.alerts.models import Alert, AlertStatus
+
     organization = Organization.objects.get(pk=org_id)
     if series.startswith("rule:"):
+        # A surge on a watch rule is not a story of its own: it is the organisation-wide surge (one alert,
+        # whichever rule saw it), and nothing at all while a story alert at this level or above is open,
+        # because that alert already tells the people on call about the same posts.
+        story_key = "monitoring:org-surge"
+        covered = (
+            Alert.objects.for_org(organization)
+            .filter(story_key__startswith="monitoring:topic:", level__gte=assessment.level)
+            .exclude(status=AlertStatus.RESOLVED)
+            .exists()
+        )
+        if covered and assessment.level > 0:
+            return
         rule = WatchRule.objects.filter(pk=int(series[5:])).first()
-        title = f"監視ルール「{rule.name if rule else series}」: {assessment.level.label_ja}"
+        title = f"言及の急増 (監視ルール「{rule.name if rule else series}」): {assessment.level.label_ja}"
         url_path = f"/o/{organization.slug}/monitoring/posts/?rule={series[5:]}"
     else:
+        story_key = f"monitoring:{series}"
         title = f"火種: {assessment.level.label_ja}"
         url_path = f"/o/{organization.slug}/monitoring/topics/{series[6:]}/"
     categories = [
@@ -321,7 +336,7 @@ def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime
         with transaction.atomic():
             do_raise_alert(
                 organization,
-                story_key=f"monitoring:{series}",
+                story_key=story_key,
                 assessment=assessment,
                 title=title,
                 url_path=url_path,
