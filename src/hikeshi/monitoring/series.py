@@ -299,9 +299,8 @@ def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime
         # series state and shown on the dashboard, and nothing else is sent.
         logger.warning("alerts app has no do_raise_alert; %s level %d not raised", series, assessment.level)
         return
-    from hikeshi.tenancy.models import Organization
-
     from hikeshi.alerts.models import Alert, AlertStatus
+    from hikeshi.tenancy.models import Organization
 
     organization = Organization.objects.get(pk=org_id)
     if series.startswith("rule:"):
