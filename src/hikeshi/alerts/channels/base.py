@@ -7,6 +7,7 @@ address). The caller stores the outcome; a transport never touches the database.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -54,7 +55,7 @@ class Message:
         return cls(**known)
 
 
-class Transport:
+class Transport(ABC):
     """Base of every channel kind. Subclasses set `kind`, `fields`, `secret_fields` and implement `send`."""
 
     kind: ClassVar[str] = ""
@@ -76,5 +77,6 @@ class Transport:
             raise ConfigError(f"{cls.kind}: missing {', '.join(missing)}")
         return cleaned
 
+    @abstractmethod
     def send(self, message: Message) -> None:
-        raise NotImplementedError
+        """Deliver ``message``; raise TransientError (worth retrying) or PermanentError (fix the channel)."""
