@@ -103,6 +103,32 @@ def test_stories_are_separate_and_resolved_stories_start_over(org: Organization,
     assert again.pk != a.pk and again.status == AlertStatus.OPEN
 
 
+def test_a_story_continues_the_surge_it_turned_out_to_be(org: Organization, hook: Channel) -> None:
+    surge = _raise(org, 2, story="org-surge")
+    # Traced to its topic: the same alert (already announced, escalation running) takes the topic's key.
+    topic = _raise(org, 2, story="topic:9", continues=("org-surge",), now=DAYTIME + timedelta(minutes=5))
+    assert topic.pk == surge.pk and topic.story_key == "topic:9"
+    assert Alert.objects.for_org(org).count() == 1
+    assert Notification.objects.filter(alert=surge, reason=NotificationReason.RAISED).count() == 1
+    assert AlertEvent.objects.filter(alert=surge, kind=EventKind.UPDATED).exists()
+    # A second topic finds no open surge left to continue and opens its own alert.
+    other = _raise(org, 2, story="topic:10", continues=("org-surge",), now=DAYTIME + timedelta(minutes=6))
+    assert other.pk != surge.pk
+    # A calm assessment continues nothing.
+    _raise(org, 2, story="org-surge", now=DAYTIME + timedelta(minutes=7))
+    assert (
+        do_raise_alert(
+            org,
+            story_key="topic:11",
+            assessment=assessment(0),
+            title="-",
+            continues=("org-surge",),
+            now=DAYTIME,
+        )
+        is None
+    )
+
+
 def test_caution_is_recorded_but_not_announced_by_default(org: Organization, hook: Channel) -> None:
     alert = _raise(org, 1)
     assert alert.status == AlertStatus.OPEN and not Notification.objects.exists()

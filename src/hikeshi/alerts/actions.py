@@ -41,6 +41,7 @@ def do_raise_alert(
     categories: Sequence[str] = (),
     watch_rule_id: int | None = None,
     source_kinds: Sequence[str] = (),
+    continues: Sequence[str] = (),
     now: datetime | None = None,
 ) -> Alert | None:
     """Create the story's alert, or update its unresolved one as the story grows.
@@ -49,6 +50,11 @@ def do_raise_alert(
     and the escalation chain); the same level only updates the explanation, posts and counts. A level-0
     assessment only updates an existing alert (the story calmed down); with no alert open it opens none and
     returns None, so callers may pass every assessment after an alarm without checking.
+
+    `continues` names stories this one may turn out to be: when the story has no open alert but one of those
+    has (an organisation-wide surge that the pipeline has now traced to this topic), that alert becomes this
+    story's alert — same id, same people already paged, same escalation clock — instead of a second alert
+    about the same posts.
     """
     now = now or timezone.now()
     story_key = story_key.strip()
@@ -61,6 +67,17 @@ def do_raise_alert(
         .exclude(status=AlertStatus.RESOLVED)
         .first()
     )
+    if alert is None and level >= 1 and continues:
+        alert = (
+            Alert.objects.select_for_update()
+            .filter(organization=organization, story_key__in=list(continues))
+            .exclude(status=AlertStatus.RESOLVED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if alert is not None:
+            add_event(alert, EventKind.UPDATED, now=now, detail=f"{alert.title} → {title[:200]}")
+            alert.story_key = story_key
     if alert is None and level < 1:
         return None
     fields = {

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from hikeshi.detection import Assessment, BurstDetector, BurstScore, ContentSignals, FirstPost, assess
 from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, SeriesBucket, SeriesState, Topic, WatchRule
@@ -24,6 +24,7 @@ from hikeshi.monitoring.sql import insert_rows
 
 if TYPE_CHECKING:
     from hikeshi.monitoring.mentions import NewMention
+    from hikeshi.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -291,38 +292,75 @@ def _first_posts(org_id: int, series: str, now: datetime) -> list[FirstPost]:
     ]
 
 
-def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime) -> None:
-    try:
-        from hikeshi.alerts.actions import do_raise_alert
-    except ImportError:
-        # The alerts app owns notification; until it provides do_raise_alert the level is kept on the
-        # series state and shown on the dashboard, and nothing else is sent.
-        logger.warning("alerts app has no do_raise_alert; %s level %d not raised", series, assessment.level)
-        return
+def _rule_surge_target(
+    organization: Organization, series: str, assessment: Assessment, now: datetime
+) -> tuple[str, str, str] | None:
+    """Which alert a surge on a watch rule belongs to: (story key, title, link), or None for no alert.
+
+    A surge on a rule is not a story of its own. When most of the rule's recent mentions belong to one
+    topic, it is that topic's story: its open alert is raised to the surge's level (one alert that grows,
+    not a second one about the same posts), or nothing happens while that alert is already as high. Otherwise
+    it is the organisation-wide surge, one alert whichever rule saw it, silent while any story alert at this
+    level or above is open because that alert already tells the people on call.
+    """
     from hikeshi.alerts.models import Alert, AlertStatus
+
+    open_alerts = Alert.objects.for_org(organization).exclude(status=AlertStatus.RESOLVED)
+    dominant = (
+        Mention.objects.filter(
+            _series_filter(series),
+            organization_id=organization.pk,
+            posted_at__gt=now - CONTENT_WINDOW,
+            posted_at__lte=now,
+            topic_id__isnull=False,
+        )
+        .values("topic_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "topic_id")
+        .first()
+    )
+    if dominant is not None:
+        topic_key = f"monitoring:topic:{dominant['topic_id']}"
+        topic_alert = open_alerts.filter(story_key=topic_key).first()
+        if topic_alert is not None:
+            if assessment.level <= topic_alert.level:
+                return None
+            return (
+                topic_key,
+                f"火種: {assessment.level.label_ja}",
+                f"/o/{organization.slug}/monitoring/topics/{dominant['topic_id']}/",
+            )
+    covered = open_alerts.filter(
+        story_key__startswith="monitoring:topic:", level__gte=assessment.level
+    ).exists()
+    if covered and assessment.level > 0:
+        return None
+    rule = WatchRule.objects.filter(pk=int(series[5:])).first()
+    return (
+        "monitoring:org-surge",
+        f"言及の急増 (監視ルール「{rule.name if rule else series}」): {assessment.level.label_ja}",
+        f"/o/{organization.slug}/monitoring/posts/?rule={series[5:]}",
+    )
+
+
+def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime) -> None:
+    from hikeshi.alerts.actions import do_raise_alert
     from hikeshi.tenancy.models import Organization
 
     organization = Organization.objects.get(pk=org_id)
     if series.startswith("rule:"):
-        # A surge on a watch rule is not a story of its own: it is the organisation-wide surge (one alert,
-        # whichever rule saw it), and nothing at all while a story alert at this level or above is open,
-        # because that alert already tells the people on call about the same posts.
-        story_key = "monitoring:org-surge"
-        covered = (
-            Alert.objects.for_org(organization)
-            .filter(story_key__startswith="monitoring:topic:", level__gte=assessment.level)
-            .exclude(status=AlertStatus.RESOLVED)
-            .exists()
-        )
-        if covered and assessment.level > 0:
+        target = _rule_surge_target(organization, series, assessment, now)
+        if target is None:
             return
-        rule = WatchRule.objects.filter(pk=int(series[5:])).first()
-        title = f"言及の急増 (監視ルール「{rule.name if rule else series}」): {assessment.level.label_ja}"
-        url_path = f"/o/{organization.slug}/monitoring/posts/?rule={series[5:]}"
+        story_key, title, url_path = target
+        continues: tuple[str, ...] = ()
     else:
         story_key = f"monitoring:{series}"
         title = f"火種: {assessment.level.label_ja}"
         url_path = f"/o/{organization.slug}/monitoring/topics/{series[6:]}/"
+        # The surge that an organisation-wide alert announced is usually this topic seen earlier, before
+        # its posts had grouped: that alert becomes the topic's alert rather than a second one.
+        continues = ("monitoring:org-surge",)
     categories = [
         c
         for c, _n in sorted(
@@ -341,6 +379,7 @@ def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime
                 url_path=url_path,
                 categories=categories[:5],
                 watch_rule_id=int(series[5:]) if series.startswith("rule:") else None,
+                continues=continues,
                 now=now,
             )
     except Exception:
