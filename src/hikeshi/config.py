@@ -156,6 +156,12 @@ SETTINGS: tuple[Setting, ...] = (
         "1 にすると監視ソースが 127.0.0.1 から取得可能 (テストとデモ専用)。",
     ),
     Setting(
+        "HIKESHI_PHOTO_MAX_MB",
+        "10",
+        "Largest photo (MB) the pre-post check accepts, on the page and through the API (base64 adds a third).",
+        "投稿前チェックで受け付ける写真の最大サイズ (MB)。画面と API の両方に適用 (API の Base64 は約 4/3 倍)。",
+    ),
+    Setting(
         "HIKESHI_LOG_LEVEL",
         "INFO",
         "Log level: DEBUG, INFO, WARNING, ERROR.",
@@ -255,6 +261,7 @@ def check_all(env: Mapping[str, str] | None = None) -> list[str]:
         lambda: env_int("HIKESHI_SMTP_PORT", env, minimum=1, maximum=65535),
         lambda: env_int("HIKESHI_LOGIN_MAX_FAILURES", env, minimum=1, maximum=1000),
         lambda: env_int("HIKESHI_LOGIN_LOCK_SECONDS", env, minimum=1, maximum=86400 * 7),
+        lambda: env_int("HIKESHI_PHOTO_MAX_MB", env, minimum=1, maximum=25),
         lambda: env_bool("HIKESHI_DEBUG", env),
         lambda: env_bool("HIKESHI_HTTPS", env),
         lambda: env_bool("HIKESHI_SMTP_TLS", env),

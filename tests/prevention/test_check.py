@@ -11,7 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from hikeshi.prevention.models import CheckTally
-from hikeshi.prevention.photos import MAX_PHOTO_BYTES, PhotoError, inspect_photo
+from hikeshi.prevention.photos import PhotoError, inspect_photo, max_photo_bytes
 from tests.platform.conftest import Tenant
 from tests.prevention.helpers import publish_all
 
@@ -85,7 +85,7 @@ def test_page_warns_about_gps_and_rejects_non_images(alpha: Tenant) -> None:
 
 def test_oversized_photo_is_refused() -> None:
     with pytest.raises(PhotoError, match="MB 以下"):
-        inspect_photo(b"\xff" * (MAX_PHOTO_BYTES + 1))
+        inspect_photo(b"\xff" * (max_photo_bytes() + 1))
 
 
 def test_check_cites_the_organisations_published_guideline(alpha: Tenant) -> None:

@@ -86,6 +86,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron={"hour": "8", "minute": "0"},
         why="Rolls yearly training assignments forward and reminds members whose course is due or overdue.",
     ),
+    PeriodicJob(
+        "prevention-survey-reminders",
+        "hikeshi.prevention.tasks.send_survey_reminders",
+        cron={"hour": "9", "minute": "30"},
+        why="Reminds invited members who have not answered an open survey (from 3 days after sending, weekly, at most 3 times).",
+    ),
 )
 
 

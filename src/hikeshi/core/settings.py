@@ -158,6 +158,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The pre-post check's photo limit; its API route alone reads a larger JSON body (base64) than the above.
+PHOTO_MAX_BYTES = env_int("HIKESHI_PHOTO_MAX_MB", minimum=1, maximum=25) * 1024 * 1024
 
 # --- security headers -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

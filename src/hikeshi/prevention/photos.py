@@ -1,7 +1,7 @@
 """Photos attached to the pre-post check: find GPS coordinates in EXIF and make a copy without any metadata.
 
-Nothing is written to disk or the database; the upload is read into memory (bounded by MAX_PHOTO_BYTES) and the
-cleaned copy is returned to the member directly.
+Nothing is written to disk or the database by this module; the upload is read into memory (bounded by
+``max_photo_bytes()``, the HIKESHI_PHOTO_MAX_MB setting) and the cleaned copy is returned to the member directly.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a decompression bomb is refused before it is decoded
 GPS_IFD = 0x8825
 SAVE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -20,6 +20,14 @@ SAVE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 class PhotoError(ValueError):
     """The upload is not a photo hikeshi can read; the message is for the member."""
+
+
+def max_photo_bytes() -> int:
+    return int(settings.PHOTO_MAX_BYTES)
+
+
+def too_large_message() -> str:
+    return f"写真は {max_photo_bytes() // (1024 * 1024)}MB 以下にしてください。"
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,8 @@ class PhotoReport:
 def _open(data: bytes) -> Image.Image:
     if not data:
         raise PhotoError("写真のファイルが空です。")
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoError(f"写真は {MAX_PHOTO_BYTES // (1024 * 1024)}MB 以下にしてください。")
+    if len(data) > max_photo_bytes():
+        raise PhotoError(too_large_message())
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:

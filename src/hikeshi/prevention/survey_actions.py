@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -17,11 +18,33 @@ from django.utils import timezone
 
 from hikeshi.accounts.models import User
 from hikeshi.prevention.content import SURVEY_IDS, Survey, load_survey
-from hikeshi.prevention.models import EmploymentType, SurveyInvite, SurveyResponse, SurveyRun
+from hikeshi.prevention.models import (
+    Reminder,
+    SurveyEmploymentType,
+    SurveyInvite,
+    SurveyResponse,
+    SurveyRun,
+)
 from hikeshi.tenancy.actions import hash_token
 from hikeshi.tenancy.models import Membership, Organization
 
 MAX_TEXT_ANSWER = 2000
+
+# Reminders: the first one this long after the link was sent, then at most once per interval, at most
+# MAX_REMINDERS per invite, and never after the run is closed.
+REMINDER_GRACE = timedelta(days=3)
+REMINDER_INTERVAL = timedelta(days=7)
+MAX_REMINDERS = 3
+
+# The membership's employment type → the survey's (finer) answer to preselect. 契約・派遣 is left out:
+# the survey asks contract and dispatched staff apart, and only the member knows which they are.
+PRESELECTED_SURVEY_TYPE = {
+    "full_time": SurveyEmploymentType.FULL_TIME,
+    "part_time": SurveyEmploymentType.PART_TIME,
+    "student": SurveyEmploymentType.STUDENT,
+    "offer_holder": SurveyEmploymentType.JOB_OFFER,
+    "other": SurveyEmploymentType.OTHER,
+}
 
 
 def survey_content(run: SurveyRun) -> Survey:
@@ -47,6 +70,11 @@ def respond_url(run: SurveyRun, token: str) -> str:
     return settings.BASE_URL + reverse("prevention:survey_respond", args=[run.organization.slug, token])
 
 
+def answer_url(run: SurveyRun) -> str:
+    """The member's own page for a run they were invited to (works without the token, after login)."""
+    return settings.BASE_URL + reverse("prevention:survey_answer", args=[run.organization.slug, run.pk])
+
+
 @transaction.atomic
 def do_send_run(run: SurveyRun) -> int:
     """E-mail a personal link to every active member not invited yet (sending again reaches only newcomers);
@@ -61,10 +89,15 @@ def do_send_run(run: SurveyRun) -> int:
     )
     mode = "無記名" if run.anonymous else "記名"
     count = 0
+    now = timezone.now()
     for membership in members:
         token = secrets.token_urlsafe(32)
         SurveyInvite.objects.create(
-            organization=run.organization, run=run, user=membership.user, token_hash=hash_token(token)
+            organization=run.organization,
+            run=run,
+            user=membership.user,
+            token_hash=hash_token(token),
+            invited_at=now,
         )
         body = (
             f"{run.organization.name} から「{run.title}」へのご協力のお願いです（{mode}の調査です）。\n\n"
@@ -76,7 +109,7 @@ def do_send_run(run: SurveyRun) -> int:
         )
         count += 1
     if run.sent_at is None:
-        run.sent_at = timezone.now()
+        run.sent_at = now
         run.save(update_fields=["sent_at"])
     return count
 
@@ -86,6 +119,23 @@ def do_close_run(run: SurveyRun) -> SurveyRun:
     run.closed_at = run.closed_at or timezone.now()
     run.save(update_fields=["closed_at"])
     return run
+
+
+def pending_invites(organization: Organization, user: User) -> list[SurveyInvite]:
+    """The member's invitations to runs still open that they have not answered yet."""
+    return list(
+        SurveyInvite.objects.for_org(organization)
+        .filter(user=user, responded=False, run__closed_at__isnull=True)
+        .select_related("run")
+        .order_by("run__sent_at", "pk")
+    )
+
+
+def preselected_employment_type(organization: Organization, user: User) -> str:
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is None:
+        return ""
+    return str(PRESELECTED_SURVEY_TYPE.get(membership.employment_type, ""))
 
 
 def find_invite(organization: Organization, token: str, user: User) -> SurveyInvite | None:
@@ -150,7 +200,7 @@ def do_submit_response(
         raise ValidationError("この調査は締め切られました。")
     if invite.responded:
         raise ValidationError("この調査には回答済みです。ご協力ありがとうございました。")
-    if employment_type not in EmploymentType.values:
+    if employment_type not in SurveyEmploymentType.values:
         raise ValidationError("雇用形態・立場を選んでください。")
     membership = Membership.objects.filter(organization=run.organization, user=invite.user).first()
     response = SurveyResponse.objects.create(
@@ -165,3 +215,46 @@ def do_submit_response(
     invite.responded = True
     invite.save(update_fields=["responded"])
     return response
+
+
+def send_survey_reminders(now: datetime) -> int:
+    """E-mail members who have not answered an open run they were invited to; returns the number sent.
+
+    Idempotent for the periodic task (at-least-once): one reminder per invite per REMINDER_INTERVAL, counted in
+    ``Reminder`` rows (subject ``survey:<invite id>``), at most MAX_REMINDERS in all. The mail links to the
+    member's answer page, not the personal token (only its hash is kept)."""
+    invites = (
+        SurveyInvite.objects.filter(
+            responded=False,
+            run__closed_at__isnull=True,
+            run__sent_at__isnull=False,
+            user__is_active=True,
+        )
+        .select_related("run", "run__organization", "user")
+        .order_by("pk")
+    )
+    sent = 0
+    for invite in invites:
+        invited_at = invite.invited_at or invite.run.sent_at
+        assert invited_at is not None
+        if invited_at > now - REMINDER_GRACE:
+            continue
+        subject = f"survey:{invite.pk}"
+        earlier = list(
+            Reminder.objects.filter(subject=subject, user=invite.user).values_list("sent_at", flat=True)
+        )
+        if len(earlier) >= MAX_REMINDERS or any(at > now - REMINDER_INTERVAL for at in earlier):
+            continue
+        run = invite.run
+        with transaction.atomic():
+            Reminder.objects.create(
+                organization=run.organization, subject=subject, user=invite.user, sent_at=now
+            )
+            body = (
+                f"{run.organization.name} の「{run.title}」にまだ回答していません。"
+                f"（{'無記名' if run.anonymous else '記名'}の調査です）\n\n"
+                f"次のページから回答してください（ログインが必要です）:\n{answer_url(run)}\n"
+            )
+            send_mail(f"[hikeshi] {run.title}（回答のお願い）", body, None, [invite.user.email])
+        sent += 1
+    return sent

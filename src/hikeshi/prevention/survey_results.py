@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from hikeshi.prevention.content import Survey
-from hikeshi.prevention.models import EmploymentType, SurveyResponse, SurveyRun
+from hikeshi.prevention.models import SurveyEmploymentType, SurveyResponse, SurveyRun
 from hikeshi.prevention.survey_actions import survey_content
 
 MIN_GROUP = 5
@@ -65,7 +65,7 @@ class RunResults:
 def _group_key(response: SurveyResponse, dimension: str) -> str:
     if dimension == "department":
         return response.department or NO_DEPARTMENT
-    return str(EmploymentType(response.employment_type).label)
+    return str(SurveyEmploymentType(response.employment_type).label)
 
 
 def _question_results(

@@ -22,3 +22,12 @@ def send_training_reminders() -> int:
     from hikeshi.prevention.training_actions import send_training_reminders as send
 
     return send(timezone.now())
+
+
+@shared_task(name="hikeshi.prevention.tasks.send_survey_reminders")
+def send_survey_reminders() -> int:
+    """E-mail invited members who have not answered an open survey run. Idempotent: one reminder per invite per
+    REMINDER_INTERVAL and at most MAX_REMINDERS per invite (``Reminder`` rows)."""
+    from hikeshi.prevention.survey_actions import send_survey_reminders as send
+
+    return send(timezone.now())

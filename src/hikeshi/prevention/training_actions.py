@@ -23,12 +23,14 @@ from hikeshi.prevention.models import (
     Assignment,
     AssignmentTarget,
     Attempt,
+    AttemptGrant,
     Course,
     Enrollment,
     Recurrence,
     Reminder,
 )
-from hikeshi.tenancy.models import Membership, Organization, OrganizationKind, Role
+from hikeshi.prevention.models.training import DEFAULT_NEW_HIRE_DAYS
+from hikeshi.tenancy.models import EmploymentType, Membership, Organization, OrganizationKind, Role
 
 # Reminders start this long before the due date and repeat at most this often while the course is open.
 REMIND_BEFORE = timedelta(days=3)
@@ -59,12 +61,17 @@ def course_content(course: Course) -> CourseContent:
     return load_course(course.content_id)
 
 
-def _target_memberships(assignment: Assignment) -> QuerySet[Membership]:
+def _target_memberships(assignment: Assignment, today: date) -> QuerySet[Membership]:
     members = Membership.objects.filter(organization=assignment.organization, user__is_active=True)
     if assignment.target == AssignmentTarget.ROLE:
         members = members.filter(role=assignment.role)
     elif assignment.target == AssignmentTarget.DEPARTMENT:
         members = members.filter(department=assignment.department)
+    elif assignment.target == AssignmentTarget.EMPLOYMENT_TYPE:
+        members = members.filter(employment_type=assignment.employment_type)
+    elif assignment.target == AssignmentTarget.NEW_HIRES:
+        # A join date in the future (a job-offer holder starting in April) counts as new too.
+        members = members.filter(joined_on__gte=today - timedelta(days=assignment.new_hire_days))
     return members
 
 
@@ -98,12 +105,16 @@ def do_assign(
     recurrence: str = Recurrence.ONCE,
     role: str = "",
     department: str = "",
+    employment_type: str = "",
+    new_hire_days: int = DEFAULT_NEW_HIRE_DAYS,
     days_to_complete: int = 14,
     created_by: User | None = None,
+    today: date | None = None,
 ) -> Assignment:
     """Assign a course to a group and enrol its current members, due on ``due_date``."""
+    today = today or timezone.localdate()
     if target not in AssignmentTarget.values:
-        raise ValidationError("対象は 全員・ロール・部署 のいずれかです。")
+        raise ValidationError("対象は 全員・ロール・部署・雇用形態・新規入社・入学者 のいずれかです。")
     if recurrence not in Recurrence.values:
         raise ValidationError("繰り返しは 1回・毎年・入会時 のいずれかです。")
     if target == AssignmentTarget.ROLE and role not in Role.values:
@@ -111,6 +122,10 @@ def do_assign(
     department = department.strip()
     if target == AssignmentTarget.DEPARTMENT and not department:
         raise ValidationError("対象の部署を入力してください。")
+    if target == AssignmentTarget.EMPLOYMENT_TYPE and employment_type not in EmploymentType.values:
+        raise ValidationError("対象の雇用形態を選んでください。")
+    if target == AssignmentTarget.NEW_HIRES and not 1 <= new_hire_days <= 730:
+        raise ValidationError("新規入社・入学者とみなす日数は1〜730日です。")
     if not 1 <= days_to_complete <= 365:
         raise ValidationError("入会から期限までの日数は1〜365日です。")
     assignment = Assignment.objects.create(
@@ -119,12 +134,15 @@ def do_assign(
         target=target,
         role=role if target == AssignmentTarget.ROLE else "",
         department=department if target == AssignmentTarget.DEPARTMENT else "",
+        employment_type=employment_type if target == AssignmentTarget.EMPLOYMENT_TYPE else "",
+        new_hire_days=new_hire_days if target == AssignmentTarget.NEW_HIRES else DEFAULT_NEW_HIRE_DAYS,
         due_date=due_date,
         recurrence=recurrence,
         days_to_complete=days_to_complete,
         created_by=created_by,
     )
-    _enrol(assignment, list(_target_memberships(assignment).values_list("user_id", flat=True)), due_date)
+    members = _target_memberships(assignment, today).values_list("user_id", flat=True)
+    _enrol(assignment, list(members), due_date)
     return assignment
 
 
@@ -136,7 +154,7 @@ def do_enrol_new_member(membership: Membership, *, today: date | None = None) ->
     for assignment in Assignment.objects.for_org(membership.organization).filter(
         recurrence=Recurrence.ON_JOINING
     ):
-        if _target_memberships(assignment).filter(pk=membership.pk).exists():
+        if _target_memberships(assignment, today).filter(pk=membership.pk).exists():
             due = today + timedelta(days=assignment.days_to_complete)
             enrolled += _enrol(assignment, [membership.user_id], due)
     return enrolled
@@ -151,8 +169,10 @@ def open_enrollments(organization: Organization, user: User) -> QuerySet[Enrollm
 
 
 def attempts_left(course: Course, user: User) -> int:
-    """Attempts count from the member's oldest open enrolment, so a yearly renewal gives fresh attempts."""
+    """Attempts (and extra attempts granted by an admin) count from the member's oldest open enrolment, so a
+    yearly renewal gives fresh attempts."""
     attempts = Attempt.objects.filter(course=course, user=user)
+    grants = AttemptGrant.objects.filter(course=course, user=user)
     oldest_open = (
         Enrollment.objects.filter(assignment__course=course, user=user, completed_at__isnull=True)
         .order_by("created_at")
@@ -160,7 +180,35 @@ def attempts_left(course: Course, user: User) -> int:
     )
     if oldest_open is not None:
         attempts = attempts.filter(submitted_at__gte=oldest_open.created_at)
-    return max(0, course.max_attempts - attempts.count())
+        grants = grants.filter(granted_at__gte=oldest_open.created_at)
+    extra = sum(grants.values_list("extra", flat=True))
+    return max(0, course.max_attempts + extra - attempts.count())
+
+
+@transaction.atomic
+def do_grant_attempt(
+    course: Course, user: User, *, granted_by: User | None, extra: int = 1, now: datetime | None = None
+) -> AttemptGrant:
+    """Give a member who used up their attempts ``extra`` more (audited through the model)."""
+    Course.objects.select_for_update().filter(pk=course.pk).first()
+    if not Membership.objects.filter(organization=course.organization, user=user).exists():
+        raise ValidationError("この組織のメンバーではありません。")
+    if not 1 <= extra <= 5:
+        raise ValidationError("追加できる回数は1〜5回です。")
+    if attempts_left(course, user) > 0:
+        raise ValidationError("まだ受験できる回数が残っています。")
+    if Attempt.objects.filter(course=course, user=user, passed=True).exists() and not (
+        Enrollment.objects.filter(assignment__course=course, user=user, completed_at__isnull=True).exists()
+    ):
+        raise ValidationError("この講座には合格済みです。")
+    return AttemptGrant.objects.create(
+        organization=course.organization,
+        course=course,
+        user=user,
+        extra=extra,
+        granted_by=granted_by,
+        granted_at=now or timezone.now(),
+    )
 
 
 @dataclass(frozen=True)
@@ -239,7 +287,7 @@ def renew_yearly_assignments(today: date) -> int:
             assignment.due_date = _next_year(assignment.due_date)
         assignment.cycle += 1
         assignment.save(update_fields=["due_date", "cycle"])
-        members = list(_target_memberships(assignment).values_list("user_id", flat=True))
+        members = list(_target_memberships(assignment, today).values_list("user_id", flat=True))
         _enrol(assignment, members, assignment.due_date)
         renewed += 1
     return renewed

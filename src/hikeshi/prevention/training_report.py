@@ -1,4 +1,5 @@
-"""Completion of training per course and department (the admins' dashboard and `hikeshi training report`)."""
+"""Completion of training per course and department (the admins' dashboard and `hikeshi training report`), and
+the members who used up their attempts (for an admin to grant more)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
 
-from hikeshi.prevention.models import Enrollment
+from hikeshi.prevention.models import Attempt, Course, Enrollment
+from hikeshi.prevention.training_actions import attempts_left
 from hikeshi.tenancy.models import Membership, Organization
 
 NO_DEPARTMENT = "（部署なし）"
@@ -59,3 +61,50 @@ def completion_by_department(organization: Organization, today: date) -> list[Co
         row.completed += done
         row.overdue += late
     return [rows[key] for key in sorted(rows)]
+
+
+@dataclass
+class OutOfAttempts:
+    """A member with an open enrolment who has no attempts left and has not passed: an admin may grant more."""
+
+    course: str
+    user: str
+    department: str
+    last_attempt_id: int
+    last_score: int
+
+
+def members_out_of_attempts(organization: Organization) -> list[OutOfAttempts]:
+    """Candidates are read in one query (failed attempts of members still enrolled); only those with at least
+    ``max_attempts`` failures are checked exactly with ``attempts_left`` (which honours renewals and grants)."""
+    open_enrolment = Enrollment.objects.filter(
+        assignment__course=OuterRef("course"), user=OuterRef("user"), completed_at__isnull=True
+    )
+    candidates = (
+        Attempt.objects.for_org(organization)
+        .filter(passed=False)
+        .filter(Exists(open_enrolment))
+        .values("course_id", "user_id", "course__max_attempts")
+        .annotate(failures=Count("pk"), last_id=Max("pk"))
+        .filter(failures__gte=F("course__max_attempts"))
+    )
+    rows = []
+    courses = {c.pk: c for c in Course.objects.for_org(organization)}
+    memberships = {
+        m.user_id: m for m in Membership.objects.filter(organization=organization).select_related("user")
+    }
+    for candidate in candidates:
+        course, membership = courses[candidate["course_id"]], memberships.get(candidate["user_id"])
+        if membership is None or attempts_left(course, membership.user) > 0:
+            continue
+        last = Attempt.objects.get(pk=candidate["last_id"])
+        rows.append(
+            OutOfAttempts(
+                course.title,
+                str(membership.user),
+                membership.department or NO_DEPARTMENT,
+                last.pk,
+                last.score,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.course, r.department, r.user))

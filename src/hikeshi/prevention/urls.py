@@ -1,6 +1,15 @@
 from django.urls import path
 
-from hikeshi.prevention.views import acknowledgement, check, diagnosis, policy, structure, survey, training
+from hikeshi.prevention.views import (
+    acknowledgement,
+    check,
+    diagnosis,
+    policy,
+    structure,
+    survey,
+    tasks,
+    training,
+)
 
 app_name = "prevention"
 
@@ -13,6 +22,7 @@ urlpatterns = [
     path("prevention/diagnosis/", diagnosis.diagnosis, name="diagnosis"),
     path(P, check.prevention_home, name="home"),
     path(P + "photo/strip/", check.photo_strip, name="photo_strip"),
+    path(P + "tasks/", tasks.my_tasks, name="my_tasks"),
     path(P + "policies/", policy.policy_list, name="policy_list"),
     path(P + "policies/questionnaire/", policy.questionnaire, name="questionnaire"),
     path(V, policy.version_detail, name="version_detail"),
@@ -31,10 +41,12 @@ urlpatterns = [
     path(T + "courses/<int:course_id>/test/", training.course_test, name="course_test"),
     path(T + "attempts/<int:attempt_id>/", training.attempt_detail, name="attempt_detail"),
     path(T + "attempts/<int:attempt_id>/certificate/", training.certificate, name="certificate"),
+    path(T + "attempts/<int:attempt_id>/grant/", training.grant_attempt, name="grant_attempt"),
     path(S, survey.survey_list, name="survey_list"),
     path(S + "create/", survey.survey_create, name="survey_create"),
     path(S + "respond/<str:token>/", survey.survey_respond, name="survey_respond"),
     path(S + "<int:run_id>/", survey.survey_detail, name="survey_detail"),
+    path(S + "<int:run_id>/answer/", survey.survey_answer, name="survey_answer"),
     path(S + "<int:run_id>/send/", survey.survey_send, name="survey_send"),
     path(S + "<int:run_id>/close/", survey.survey_close, name="survey_close"),
     path(S + "<int:run_id>/export/", survey.survey_export, name="survey_export"),

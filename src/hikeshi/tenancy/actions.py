@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from hikeshi.accounts.models import User
 from hikeshi.tenancy.models import (
     SLUG_VALIDATOR,
+    EmploymentType,
     Invitation,
     Membership,
     OperatorAssignment,
@@ -65,12 +66,15 @@ def do_invite(
     *,
     role: str = Role.ORG_MEMBER,
     department: str = "",
+    employment_type: str = "",
+    joined_on: date | None = None,
     invited_by: User | None = None,
     send_email: bool = True,
 ) -> IssuedInvitation:
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError(_("ロールが正しくありません: %(role)s") % {"role": role})
+    _check_employment_type(employment_type)
     if Membership.objects.filter(organization=organization, user__email=email).exists():
         raise ValidationError(_("%(email)s は既にこの組織のメンバーです。") % {"email": email})
     token = secrets.token_urlsafe(32)
@@ -79,6 +83,8 @@ def do_invite(
         email=email,
         role=role,
         department=department,
+        employment_type=employment_type,
+        joined_on=joined_on,
         token_hash=hash_token(token),
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
@@ -113,7 +119,12 @@ def do_accept_invitation(invitation: Invitation, user: User) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         user=user,
         organization=invitation.organization,
-        defaults={"role": invitation.role, "department": invitation.department},
+        defaults={
+            "role": invitation.role,
+            "department": invitation.department,
+            "employment_type": invitation.employment_type,
+            "joined_on": invitation.joined_on,
+        },
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -126,14 +137,37 @@ def do_revoke_invitation(invitation: Invitation) -> None:
     invitation.save(update_fields=["revoked"])
 
 
+def _check_employment_type(employment_type: str) -> None:
+    if employment_type and employment_type not in EmploymentType.values:
+        raise ValidationError(_("雇用形態が正しくありません: %(value)s") % {"value": employment_type})
+
+
 @transaction.atomic
-def do_change_membership(membership: Membership, *, role: str, department: str) -> Membership:
+def do_change_membership(
+    membership: Membership,
+    *,
+    role: str,
+    department: str,
+    employment_type: str | None = None,
+    joined_on: date | None = None,
+    set_joined_on: bool = False,
+) -> Membership:
+    """Change a member's role and department; ``employment_type`` when given, ``joined_on`` when
+    ``set_joined_on`` (so that callers which do not show these fields leave them as they are)."""
     if role not in Role.values:
         raise ValidationError(_("ロールが正しくありません: %(role)s") % {"role": role})
     _guard_last_admin(membership, new_role=role)
     membership.role = role
     membership.department = department
-    membership.save(update_fields=["role", "department"])
+    fields = ["role", "department"]
+    if employment_type is not None:
+        _check_employment_type(employment_type)
+        membership.employment_type = employment_type
+        fields.append("employment_type")
+    if set_joined_on:
+        membership.joined_on = joined_on
+        fields.append("joined_on")
+    membership.save(update_fields=fields)
     return membership
 
 

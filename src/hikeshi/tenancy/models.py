@@ -34,6 +34,18 @@ class Role(models.TextChoices):
     EMPLOYEE = "employee", _("従業員")
 
 
+class EmploymentType(models.TextChoices):
+    """How a member is employed (or enrolled), so that training can be assigned to, and results read for,
+    part-timers, students, job-offer holders and so on."""
+
+    FULL_TIME = "full_time", _("正社員")
+    PART_TIME = "part_time", _("パート・アルバイト")
+    CONTRACT = "contract", _("契約・派遣")
+    STUDENT = "student", _("学生")
+    OFFER_HOLDER = "offer_holder", _("内定者")
+    OTHER = "other", _("その他")
+
+
 class Organization(models.Model):
     slug = models.SlugField(_("スラッグ"), max_length=50, unique=True, validators=[SLUG_VALIDATOR])
     name = models.CharField(_("組織名"), max_length=200)
@@ -61,9 +73,15 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("ロール"), max_length=20, choices=Role.choices, default=Role.ORG_MEMBER)
     department = models.CharField(_("部署"), max_length=100, blank=True)
+    employment_type = models.CharField(
+        _("雇用形態"), max_length=20, choices=EmploymentType.choices, blank=True
+    )
+    # The day they joined the organisation itself (入社日・入学日), not the day of their hikeshi account:
+    # "new hires" are counted from it.
+    joined_on = models.DateField(_("入社・入学日"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    audit_fields = ("user", "role", "department")
+    audit_fields = ("user", "role", "department", "employment_type", "joined_on")
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -120,6 +138,10 @@ class Invitation(TenantModel):
     email = models.EmailField(_("メールアドレス"))
     role = models.CharField(_("ロール"), max_length=20, choices=Role.choices, default=Role.ORG_MEMBER)
     department = models.CharField(_("部署"), max_length=100, blank=True)
+    employment_type = models.CharField(
+        _("雇用形態"), max_length=20, choices=EmploymentType.choices, blank=True
+    )
+    joined_on = models.DateField(_("入社・入学日"), null=True, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -129,7 +151,16 @@ class Invitation(TenantModel):
     accepted_at = models.DateTimeField(_("承諾日時"), null=True, blank=True)
     revoked = models.BooleanField(_("取り消し済み"), default=False)
 
-    audit_fields = ("email", "role", "department", "expires_at", "accepted_at", "revoked")
+    audit_fields = (
+        "email",
+        "role",
+        "department",
+        "employment_type",
+        "joined_on",
+        "expires_at",
+        "accepted_at",
+        "revoked",
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at"]

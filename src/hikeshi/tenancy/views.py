@@ -73,6 +73,8 @@ def members(request: HttpRequest, access: OrgAccess) -> HttpResponse:
                 form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 department=form.cleaned_data["department"],
+                employment_type=form.cleaned_data["employment_type"],
+                joined_on=form.cleaned_data["joined_on"],
                 invited_by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as exc:
@@ -99,7 +101,13 @@ def member_edit(request: HttpRequest, access: OrgAccess, member_id: int) -> Http
         Membership.objects.filter(organization=access.organization).select_related("user"), pk=member_id
     )
     form = MembershipForm(
-        request.POST or None, initial={"role": membership.role, "department": membership.department}
+        request.POST or None,
+        initial={
+            "role": membership.role,
+            "department": membership.department,
+            "employment_type": membership.employment_type,
+            "joined_on": membership.joined_on,
+        },
     )
     if request.method == "POST":
         try:
@@ -108,8 +116,14 @@ def member_edit(request: HttpRequest, access: OrgAccess, member_id: int) -> Http
                 messages.success(request, _("メンバーを外しました。"))
                 return redirect("tenancy:members", org=access.organization.slug)
             if form.is_valid():
+                data = form.cleaned_data
                 do_change_membership(
-                    membership, role=form.cleaned_data["role"], department=form.cleaned_data["department"]
+                    membership,
+                    role=data["role"],
+                    department=data["department"],
+                    employment_type=data["employment_type"],
+                    joined_on=data["joined_on"],
+                    set_joined_on=True,
                 )
                 messages.success(request, _("保存しました。"))
                 return redirect("tenancy:members", org=access.organization.slug)

@@ -11,11 +11,17 @@ from hikeshi.prevention.models.policy import (
     VersionState,
 )
 from hikeshi.prevention.models.structure import RiskRole, RiskRoleKind
-from hikeshi.prevention.models.survey import EmploymentType, SurveyInvite, SurveyResponse, SurveyRun
+from hikeshi.prevention.models.survey import (
+    SurveyEmploymentType,
+    SurveyInvite,
+    SurveyResponse,
+    SurveyRun,
+)
 from hikeshi.prevention.models.training import (
     Assignment,
     AssignmentTarget,
     Attempt,
+    AttemptGrant,
     Course,
     Enrollment,
     Recurrence,
@@ -27,10 +33,10 @@ __all__ = [
     "Assignment",
     "AssignmentTarget",
     "Attempt",
+    "AttemptGrant",
     "CheckTally",
     "Course",
     "DocCode",
-    "EmploymentType",
     "Enrollment",
     "PolicyDocument",
     "PolicyVersion",
@@ -38,6 +44,7 @@ __all__ = [
     "Reminder",
     "RiskRole",
     "RiskRoleKind",
+    "SurveyEmploymentType",
     "SurveyInvite",
     "SurveyResponse",
     "SurveyRun",

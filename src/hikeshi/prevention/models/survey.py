@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from hikeshi.tenancy.models import TenantModel
 
 
-class EmploymentType(models.TextChoices):
-    """Asked in every survey (self-reported), so results can be read per employment type."""
+class SurveyEmploymentType(models.TextChoices):
+    """Asked in every survey (self-reported, preselected from the membership's employment type when it is
+    recorded), so results can be read per employment type. Finer than the membership's categories on purpose:
+    a survey may want to tell contract from dispatched staff, or teachers from pupils."""
 
     FULL_TIME = "full_time", _("正社員・正職員")
     CONTRACT = "contract", _("契約社員・嘱託")
@@ -55,6 +57,8 @@ class SurveyInvite(TenantModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     responded = models.BooleanField(default=False)
+    # When the link was sent (reminders wait a grace period from it); null for invites made before it existed.
+    invited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -72,7 +76,7 @@ class SurveyResponse(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     department = models.CharField(_("部署"), max_length=100, blank=True)
-    employment_type = models.CharField(_("雇用形態"), max_length=20, choices=EmploymentType.choices)
+    employment_type = models.CharField(_("雇用形態"), max_length=20, choices=SurveyEmploymentType.choices)
     answers = models.JSONField(_("回答"), default=dict)
     submitted_on = models.DateField(_("回答日"))
 

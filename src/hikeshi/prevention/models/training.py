@@ -40,6 +40,11 @@ class AssignmentTarget(models.TextChoices):
     ALL = "all", _("全員")
     ROLE = "role", _("ロール")
     DEPARTMENT = "department", _("部署")
+    EMPLOYMENT_TYPE = "employment_type", _("雇用形態")
+    NEW_HIRES = "new_hires", _("新規入社・入学者")
+
+
+DEFAULT_NEW_HIRE_DAYS = 90
 
 
 class Recurrence(models.TextChoices):
@@ -57,6 +62,11 @@ class Assignment(TenantModel):
     target = models.CharField(_("対象"), max_length=20, choices=AssignmentTarget.choices)
     role = models.CharField(_("ロール"), max_length=20, blank=True)
     department = models.CharField(_("部署"), max_length=100, blank=True)
+    employment_type = models.CharField(_("雇用形態"), max_length=20, blank=True)
+    # New hires: members whose membership ``joined_on`` lies within this many days before the enrolment.
+    new_hire_days = models.PositiveSmallIntegerField(
+        _("入社・入学から何日以内を新規とするか"), default=DEFAULT_NEW_HIRE_DAYS
+    )
     due_date = models.DateField(_("期限"))
     recurrence = models.CharField(_("繰り返し"), max_length=20, choices=Recurrence.choices)
     days_to_complete = models.PositiveSmallIntegerField(_("入会から期限までの日数"), default=14)
@@ -66,7 +76,17 @@ class Assignment(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    audit_fields = ("course", "target", "role", "department", "due_date", "recurrence", "cycle")
+    audit_fields = (
+        "course",
+        "target",
+        "role",
+        "department",
+        "employment_type",
+        "new_hire_days",
+        "due_date",
+        "recurrence",
+        "cycle",
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at"]
@@ -76,12 +96,18 @@ class Assignment(TenantModel):
 
     @property
     def target_label(self) -> str:
-        from hikeshi.tenancy.models import Role
+        from hikeshi.tenancy.models import EmploymentType, Role
 
         if self.target == AssignmentTarget.ROLE:
             return str(Role(self.role).label) if self.role in Role.values else self.role
         if self.target == AssignmentTarget.DEPARTMENT:
             return self.department
+        if self.target == AssignmentTarget.EMPLOYMENT_TYPE:
+            if self.employment_type in EmploymentType.values:
+                return str(EmploymentType(self.employment_type).label)
+            return self.employment_type
+        if self.target == AssignmentTarget.NEW_HIRES:
+            return f"{AssignmentTarget.NEW_HIRES.label}（{self.new_hire_days}日以内）"
         return str(AssignmentTarget.ALL.label)
 
 
@@ -126,3 +152,24 @@ class Attempt(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.course} #{self.number} {self.score}%"
+
+
+class AttemptGrant(TenantModel):
+    """Extra attempts an admin gave one member on a course's test after they used theirs up (audited).
+    Like attempts, grants count from the member's oldest open enrolment, so a renewal starts afresh."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attempt_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    extra = models.PositiveSmallIntegerField(_("追加回数"), default=1)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("付与日時"))
+
+    audit_fields = ("course", "user", "extra", "granted_by")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.course} +{self.extra} → {self.user_id}"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,7 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hikeshi.core.highlight import judgement_segments
 from hikeshi.prevention.actions import MAX_DRAFT_CHARS, analyze_draft, guideline_citations
 from hikeshi.prevention.models import CheckTally
-from hikeshi.prevention.photos import PhotoError, inspect_photo, strip_metadata
+from hikeshi.prevention.photos import (
+    PhotoError,
+    inspect_photo,
+    max_photo_bytes,
+    strip_metadata,
+    too_large_message,
+)
 from hikeshi.tenancy.access import OrgAccess
 from hikeshi.tenancy.decorators import org_view
 
@@ -48,6 +55,14 @@ class PhotoForm(forms.Form):
     )
 
 
+def _read_photo(upload: UploadedFile) -> bytes:
+    """The upload's bytes, refused by its size before it is read into memory (Django has already spooled a
+    large one to a temporary file)."""
+    if upload.size is not None and upload.size > max_photo_bytes():
+        raise PhotoError(too_large_message())
+    return upload.read()
+
+
 @org_view()
 @require_http_methods(["GET", "POST"])
 def prevention_home(request: HttpRequest, access: OrgAccess) -> HttpResponse:
@@ -64,7 +79,7 @@ def prevention_home(request: HttpRequest, access: OrgAccess) -> HttpResponse:
             )
         if form.cleaned_data.get("photo"):
             try:
-                context["photo"] = inspect_photo(form.cleaned_data["photo"].read())
+                context["photo"] = inspect_photo(_read_photo(form.cleaned_data["photo"]))
             except PhotoError as exc:
                 context["photo_error"] = str(exc)
         context["checked"] = True
@@ -92,7 +107,7 @@ def photo_strip(request: HttpRequest, access: OrgAccess) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("写真を選んでください。", status=400, content_type="text/plain; charset=utf-8")
     try:
-        data, content_type = strip_metadata(form.cleaned_data["photo"].read())
+        data, content_type = strip_metadata(_read_photo(form.cleaned_data["photo"]))
     except PhotoError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     extension = content_type.split("/")[1].replace("jpeg", "jpg")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hikeshi.audit.actions import record
 from hikeshi.prevention.content import SURVEY_IDS, load_survey
-from hikeshi.prevention.models import EmploymentType, SurveyRun
+from hikeshi.prevention.models import SurveyEmploymentType, SurveyInvite, SurveyRun
 from hikeshi.prevention.survey_actions import (
     do_close_run,
     do_create_run,
@@ -22,6 +22,7 @@ from hikeshi.prevention.survey_actions import (
     do_submit_response,
     find_invite,
     parse_answers,
+    preselected_employment_type,
     survey_content,
 )
 from hikeshi.prevention.survey_results import chart_context, results_csv, run_results
@@ -126,9 +127,26 @@ def survey_export(request: HttpRequest, access: OrgAccess, run_id: int) -> HttpR
 @org_view()
 @require_http_methods(["GET", "POST"])
 def survey_respond(request: HttpRequest, access: OrgAccess, token: str) -> HttpResponse:
+    """The personal link from the e-mail."""
     invite = find_invite(access.organization, token, request.user)  # type: ignore[arg-type]
     if invite is None:
         raise Http404("no such survey link for this member")
+    return _respond(request, access, invite)
+
+
+@org_view()
+@require_http_methods(["GET", "POST"])
+def survey_answer(request: HttpRequest, access: OrgAccess, run_id: int) -> HttpResponse:
+    """The same form reached from "my tasks" or a reminder: only for a member invited to the run."""
+    invite = get_object_or_404(
+        SurveyInvite.objects.for_org(access.organization).select_related("run"),
+        run_id=run_id,
+        user=request.user,
+    )
+    return _respond(request, access, invite)
+
+
+def _respond(request: HttpRequest, access: OrgAccess, invite: SurveyInvite) -> HttpResponse:
     run = invite.run
     survey = survey_content(run)
     errors: dict[str, str] = {}
@@ -136,7 +154,7 @@ def survey_respond(request: HttpRequest, access: OrgAccess, token: str) -> HttpR
     if request.method == "POST" and not invite.responded and run.closed_at is None:
         answers, errors = parse_answers(survey, request.POST)
         employment_type = request.POST.get("employment_type", "")
-        if employment_type not in EmploymentType.values:
+        if employment_type not in SurveyEmploymentType.values:
             errors["employment_type"] = "雇用形態・立場を選んでください。"
         if not errors:
             try:
@@ -145,7 +163,7 @@ def survey_respond(request: HttpRequest, access: OrgAccess, token: str) -> HttpR
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, "回答を受け付けました。ご協力ありがとうございました。")
-            return redirect("prevention:survey_respond", access.organization.slug, token)
+            return redirect(request.path)
         values = {key: request.POST.getlist(key) for key in request.POST}
     questions = [
         {
@@ -156,13 +174,17 @@ def survey_respond(request: HttpRequest, access: OrgAccess, token: str) -> HttpR
         }
         for q in survey.questions
     ]
+    if request.method == "POST":
+        employment_value = request.POST.get("employment_type", "")
+    else:
+        employment_value = preselected_employment_type(access.organization, request.user)  # type: ignore[arg-type]
     context = {
         "run": run,
         "survey": survey,
         "invite": invite,
         "questions": questions,
-        "employment_types": EmploymentType.choices,
+        "employment_types": SurveyEmploymentType.choices,
         "employment_error": errors.get("employment_type"),
-        "employment_value": request.POST.get("employment_type", "") if request.method == "POST" else "",
+        "employment_value": employment_value,
     }
     return render(request, "prevention/survey_respond.html", context)

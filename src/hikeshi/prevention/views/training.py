@@ -17,20 +17,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hikeshi.prevention.certificates import certificate_pdf
 from hikeshi.prevention.lesson_html import lesson_html
 from hikeshi.prevention.models import Assignment, AssignmentTarget, Attempt, Course, Recurrence
+from hikeshi.prevention.models.training import DEFAULT_NEW_HIRE_DAYS
 from hikeshi.prevention.training_actions import (
     attempts_left,
     course_content,
     do_assign,
+    do_grant_attempt,
     do_seed_courses,
     do_submit_attempt,
     open_enrollments,
     responses_from_form,
     starter_course_id,
 )
-from hikeshi.prevention.training_report import completion_by_department
+from hikeshi.prevention.training_report import completion_by_department, members_out_of_attempts
 from hikeshi.tenancy.access import OrgAccess
 from hikeshi.tenancy.decorators import org_view
-from hikeshi.tenancy.models import Role
+from hikeshi.tenancy.models import EmploymentType, Role
 
 
 class AssignForm(forms.Form):
@@ -38,6 +40,16 @@ class AssignForm(forms.Form):
     target = forms.ChoiceField(label=_("対象"), choices=AssignmentTarget.choices)
     role = forms.ChoiceField(label=_("ロール (対象がロールのとき)"), choices=Role.choices, required=False)
     department = forms.CharField(label=_("部署 (対象が部署のとき)"), max_length=100, required=False)
+    employment_type = forms.ChoiceField(
+        label=_("雇用形態 (対象が雇用形態のとき)"), choices=EmploymentType.choices, required=False
+    )
+    new_hire_days = forms.IntegerField(
+        label=_("入社・入学から何日以内を新規とするか (対象が新規入社・入学者のとき)"),
+        min_value=1,
+        max_value=730,
+        initial=DEFAULT_NEW_HIRE_DAYS,
+        required=False,
+    )
     due_date = forms.DateField(label=_("期限"), widget=forms.DateInput(attrs={"type": "date"}))
     recurrence = forms.ChoiceField(label=_("繰り返し"), choices=Recurrence.choices)
     days_to_complete = forms.IntegerField(
@@ -104,6 +116,8 @@ def assign(request: HttpRequest, access: OrgAccess) -> HttpResponse:
                 recurrence=data["recurrence"],
                 role=data["role"] or "",
                 department=data["department"] or "",
+                employment_type=data["employment_type"] or "",
+                new_hire_days=data["new_hire_days"] or DEFAULT_NEW_HIRE_DAYS,
                 days_to_complete=data["days_to_complete"],
                 created_by=request.user,  # type: ignore[arg-type]
             )
@@ -180,6 +194,20 @@ def attempt_detail(request: HttpRequest, access: OrgAccess, attempt_id: int) -> 
     return render(request, "prevention/attempt_detail.html", context)
 
 
+@org_view(require="admin")
+@require_POST
+def grant_attempt(request: HttpRequest, access: OrgAccess, attempt_id: int) -> HttpResponse:
+    """One more attempt for the member who sat ``attempt_id``, once they have used theirs up."""
+    attempt = _attempt_for(request, access, attempt_id)
+    try:
+        do_grant_attempt(attempt.course, attempt.user, granted_by=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{attempt.user} さんに受験回数を1回追加しました。")
+    return redirect("prevention:attempt_detail", access.organization.slug, attempt.pk)
+
+
 @org_view()
 def certificate(request: HttpRequest, access: OrgAccess, attempt_id: int) -> HttpResponse:
     attempt = _attempt_for(request, access, attempt_id)
@@ -196,4 +224,5 @@ def certificate(request: HttpRequest, access: OrgAccess, attempt_id: int) -> Htt
 @org_view(require="admin")
 def dashboard(request: HttpRequest, access: OrgAccess) -> HttpResponse:
     rows = completion_by_department(access.organization, timezone.localdate())
-    return render(request, "prevention/training_dashboard.html", {"rows": rows})
+    context = {"rows": rows, "out_of_attempts": members_out_of_attempts(access.organization)}
+    return render(request, "prevention/training_dashboard.html", context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,11 +9,14 @@ from django.core.validators import validate_email
 
 from hikeshi.audit.context import Actor, acting_as
 from hikeshi.tenancy.actions import do_invite
-from hikeshi.tenancy.models import Organization, Role
+from hikeshi.tenancy.models import EmploymentType, Organization, Role
 
 
 class Command(BaseCommand):
-    help = "Manage users: `user invite --org ORG --email EMAIL [--role ROLE]`."
+    help = (
+        "Manage users: `user invite --org ORG --email EMAIL [--role ROLE] [--department D] "
+        "[--employment-type T] [--joined-on YYYY-MM-DD]`."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -21,6 +25,13 @@ class Command(BaseCommand):
         invite.add_argument("--email", required=True)
         invite.add_argument("--role", default=Role.ORG_MEMBER, choices=Role.values)
         invite.add_argument("--department", default="")
+        invite.add_argument("--employment-type", default="", choices=["", *EmploymentType.values])
+        invite.add_argument(
+            "--joined-on",
+            default=None,
+            type=date.fromisoformat,
+            help="Day they joined the organisation (YYYY-MM-DD); new-hire training counts from it.",
+        )
         invite.add_argument("--no-email", action="store_true", help="Only print the link.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -35,6 +46,8 @@ class Command(BaseCommand):
                     options["email"],
                     role=options["role"],
                     department=options["department"],
+                    employment_type=options["employment_type"],
+                    joined_on=options["joined_on"],
                     send_email=not options["no_email"],
                 )
         except ValidationError as exc:
