@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -62,6 +63,41 @@ def parse_board_date(text: str) -> datetime | None:
     except ValueError:
         return None
     return local.astimezone(UTC)
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
+_LOOSE_DATE = re.compile(
+    r"(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?(?:\s*\([^)]{1,3}\))?\s*(?:(\d{1,2})\s*[:時]\s*(\d{2})(?:\s*[:分]\s*(\d{2}))?)?"
+)
+
+
+def parse_page_date(text: str) -> datetime | None:
+    """A date as pages show it → UTC: ISO 8601 (``datetime`` attributes; no offset means JST), board
+    dates, ``2024年1月2日 12:34``, ``2024/01/02(火)12:34:56``, ``2024.01.02`` (midnight JST)."""
+    text = text.strip()
+    if not text:
+        return None
+    iso = _ISO.fullmatch(text)
+    if iso:
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=JST)).astimezone(UTC)
+    board = parse_board_date(text)
+    if board is not None:
+        return board
+    match = _LOOSE_DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(match.group(i)) for i in range(1, 4))
+    hour, minute, second = (int(match.group(i) or 0) for i in range(4, 7))
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=JST).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _poster_id(text: str) -> str | None:
@@ -193,33 +229,71 @@ class PostRecipe:
     link: str | None = None
 
 
-def _first_text(node: LexborNode, selector: str | None) -> str:
+def selector_alternatives(selector: str) -> list[str]:
+    """``a, b`` split at its top-level commas (not those inside ``:is(…)``, ``[…]`` or quotes)."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for index, char in enumerate(selector):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(selector[start:index].strip())
+            start = index + 1
+    parts.append(selector[start:].strip())
+    return [part for part in parts if part]
+
+
+def first_match(node: LexborNode | LexborHTMLParser, selector: str | None) -> LexborNode | None:
+    """The first node matching the FIRST alternative of ``selector`` that matches anything: in a recipe,
+    ``.review-body, p`` means "the review body, else a paragraph", not whichever comes first."""
     if not selector:
-        return ""
-    found = node.css_first(selector)
+        return None
+    for alternative in selector_alternatives(selector):
+        found = node.css_first(alternative)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_text(node: LexborNode, selector: str | None) -> str:
+    found = first_match(node, selector)
     return tidy_text(found.text()) if found is not None else ""
 
 
 def parse_recipe_posts(html: str, recipe: PostRecipe, page_url: str) -> list[IngestedItem]:
     items: list[IngestedItem] = []
     for node in LexborHTMLParser(html).css(recipe.item):
-        body_node = node.css_first(recipe.body)
+        body_node = first_match(node, recipe.body)
         body = node_text(body_node) if body_node is not None else ""
         if not body:
             continue
         author = _first_text(node, recipe.author)
-        date_text = _first_text(node, recipe.date)
+        date_node = first_match(node, recipe.date)
+        # A machine-readable date (<time datetime>, microdata content) beats the displayed one.
+        date_text = (
+            (date_node.attributes.get("datetime") or date_node.attributes.get("content") or date_node.text())
+            if date_node is not None
+            else ""
+        )
         stable = node.attributes.get(recipe.id_attribute) if recipe.id_attribute else None
         link = None
-        if recipe.link and (anchor := node.css_first(recipe.link)) is not None:
-            link = safe_http_url(anchor.attributes.get("href"))
+        if (anchor := first_match(node, recipe.link)) is not None:
+            link = safe_http_url(urljoin(page_url, anchor.attributes.get("href") or ""))
         items.append(
             IngestedItem(
-                source_id=stable or "sha256:" + _fingerprint(f"{author}\n{date_text}\n{body}"),
+                # A permalink identifies a post as well as an id attribute; the content hash is the
+                # last resort (an edited post then comes again, as a new version).
+                source_id=stable or link or "sha256:" + _fingerprint(f"{author}\n{date_text}\n{body}"),
                 text=body,
                 url=link or safe_http_url(page_url),
                 author=author or None,
-                published=parse_board_date(date_text) if date_text else None,
+                published=parse_page_date(date_text) if date_text else None,
             )
         )
     return items

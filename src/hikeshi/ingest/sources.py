@@ -23,6 +23,7 @@ from hikeshi.ingest.pages import (
     parse_thread_dat,
     parse_thread_html,
 )
+from hikeshi.ingest.recipes import PageRecipe, extract_new
 from hikeshi.ingest.safefetch import FetchResult, SafeFetcher, Validators
 
 _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
@@ -106,3 +107,44 @@ def poll_article(fetcher: SafeFetcher, url: str, state: Mapping[str, Any] | None
     items, cursor = new_article(text, result.final_url, (state or {}).get("cursor"))
     new_state = {"validators": result.validators.to_dict(), "cursor": cursor}
     return PollResult(items, new_state, final_url=result.final_url)
+
+
+def poll_page(
+    fetcher: SafeFetcher, url: str, recipe: PageRecipe, state: Mapping[str, Any] | None = None
+) -> PollResult:
+    """A page source read with its recipe (see ``recipes``): only what is new since ``state``.
+
+    ``auto`` reads the page as a thread while it has レス and as an article from the first poll that
+    finds none (the behaviour of sources made before recipes). A state written by another recipe is
+    dropped: the operator changed how the page is read, so its cursor means nothing now."""
+    state = dict(state or {})
+    if recipe.name == "auto":
+        if "article" not in state:
+            thread = poll_thread(fetcher, url, state.get("thread"))
+            if thread.items or thread.not_modified or not thread.problems:
+                return PollResult(
+                    thread.items,
+                    {"thread": thread.state},
+                    thread.not_modified,
+                    thread.problems,
+                    thread.final_url,
+                )
+        article = poll_article(fetcher, url, state.get("article"))
+        return PollResult(
+            article.items,
+            {"article": article.state},
+            article.not_modified,
+            article.problems,
+            article.final_url,
+        )
+    if state.get("recipe") != recipe.name:
+        state = {}
+    result = _fetch(fetcher, url, state, None)
+    if result.not_modified:
+        return _unchanged(result, state)
+    text = decode_bytes(result.body, result.charset).text
+    # Thread items link to the thread's own address (レス numbers are appended to it).
+    page_url = url if recipe.name == "thread" else result.final_url
+    items, cursor, problems = extract_new(recipe, text, page_url, state.get("cursor"))
+    new_state = {"recipe": recipe.name, "validators": result.validators.to_dict(), "cursor": cursor}
+    return PollResult(items, new_state, problems=problems, final_url=result.final_url)

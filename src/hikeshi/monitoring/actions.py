@@ -12,6 +12,7 @@ from hikeshi.accounts.models import User
 from hikeshi.ingest.errors import QuerySyntaxError, RuleError
 from hikeshi.ingest.files import ImportResult, parse_import
 from hikeshi.ingest.items import IngestedItem, safe_http_url
+from hikeshi.ingest.recipes import RecipeError, validate_recipe
 from hikeshi.monitoring.models import (
     DeadLetter,
     DeadLetterStage,
@@ -75,10 +76,24 @@ def do_delete_rule(rule: WatchRule) -> None:
 
 @transaction.atomic
 def do_add_source(
-    organization: Organization, *, kind: str, url: str = "", name: str = "", schedule_seconds: int = 900
+    organization: Organization,
+    *,
+    kind: str,
+    url: str = "",
+    name: str = "",
+    schedule_seconds: int = 900,
+    recipe: str = "auto",
+    selectors: dict[str, str] | None = None,
 ) -> Source:
     if kind not in (SourceKind.RSS, SourceKind.PAGE):
         raise ValidationError(f"kind must be rss or page, not {kind!r}")
+    selectors = {k: v.strip() for k, v in (selectors or {}).items() if v and v.strip()}
+    if kind == SourceKind.RSS and (recipe != "auto" or selectors):
+        raise ValidationError("a recipe is for page sources only")
+    try:
+        validate_recipe(recipe, selectors)
+    except RecipeError as exc:
+        raise ValidationError(str(exc)) from None
     if safe_http_url(url) is None:
         raise ValidationError(f"{url!r} is not an http(s) URL")
     if not 60 <= schedule_seconds <= 7 * 86400:
@@ -91,6 +106,8 @@ def do_add_source(
         url=url,
         name=(name or url)[:200],
         schedule_seconds=schedule_seconds,
+        recipe=recipe,
+        selectors=selectors if recipe == "custom" else {},
         next_run_at=timezone.now(),
     )
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from hikeshi.config import env_bool
 from hikeshi.ingest.errors import FetchError, HTTPStatusError
+from hikeshi.ingest.recipes import PageRecipe
 from hikeshi.ingest.safefetch import FetchPolicy, SafeFetcher
 from hikeshi.ingest.schedule import PollPolicy, next_run
-from hikeshi.ingest.sources import PollResult, poll_article, poll_feed, poll_thread
+from hikeshi.ingest.sources import PollResult, poll_feed, poll_page
 from hikeshi.monitoring.models import POLLED_KINDS, DeadLetter, DeadLetterStage, Source, SourceKind
 from hikeshi.monitoring.pipeline import BatchResult, process_items
 
@@ -42,14 +43,7 @@ def fetch_policy() -> FetchPolicy:
 def _poll(fetcher: SafeFetcher, source: Source) -> PollResult:
     if source.kind == SourceKind.RSS:
         return poll_feed(fetcher, source.url, source.state)
-    # A page is read as a bulletin-board thread while it has レス; a page without any is read as an
-    # article (its main text) from then on.
-    if "article" not in source.state:
-        thread = poll_thread(fetcher, source.url, source.state.get("thread"))
-        if thread.items or thread.not_modified or not thread.problems:
-            return PollResult(thread.items, {"thread": thread.state}, thread.not_modified, thread.problems)
-    article = poll_article(fetcher, source.url, source.state.get("article"))
-    return PollResult(article.items, {"article": article.state}, article.not_modified, article.problems)
+    return poll_page(fetcher, source.url, PageRecipe(source.recipe, source.selectors or None), source.state)
 
 
 def poll_source(

@@ -68,11 +68,26 @@ class SourceKind(models.TextChoices):
 POLLED_KINDS = (SourceKind.RSS, SourceKind.PAGE)
 
 
+class PageRecipe(models.TextChoices):
+    """How a page source is read (``hikeshi.ingest.recipes``)."""
+
+    AUTO = "auto", _("自動 (スレッド、なければ本文)")
+    THREAD = "thread", _("掲示板スレッド (5ch 形式)")
+    REVIEWS = "reviews", _("レビューページ")
+    MATOME = "matome", _("まとめ記事 (引用されたレス)")
+    ARTICLE = "article", _("記事 (本文)")
+    CUSTOM = "custom", _("カスタム (CSS セレクタ)")
+
+
 class Source(TenantModel):
     kind = models.CharField(_("種類"), max_length=10, choices=SourceKind.choices)
     name = models.CharField(_("名前"), max_length=200, blank=True)
     url = models.URLField(_("URL"), max_length=2000, blank=True)
     schedule_seconds = models.PositiveIntegerField(_("取得間隔 (秒)"), default=900)
+    recipe = models.CharField(_("読み取り方"), max_length=10, choices=PageRecipe.choices, default="auto")
+    """For page sources: which extraction recipe reads the page."""
+    selectors = models.JSONField(_("CSS セレクタ"), default=dict, blank=True)
+    """For the custom recipe: ``item``, ``text`` and optionally ``author``, ``date``, ``permalink``."""
     active = models.BooleanField(_("有効"), default=True)
     state = models.JSONField(default=dict, blank=True)
     """The ingest poll state (validators, cursor); advanced only when the items it produced are stored."""
@@ -87,7 +102,7 @@ class Source(TenantModel):
     next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    audit_fields = ("kind", "name", "url", "schedule_seconds", "active")
+    audit_fields = ("kind", "name", "url", "schedule_seconds", "recipe", "selectors", "active")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["kind", "name", "id"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hikeshi.core.tasks import enqueue
+from hikeshi.ingest.recipes import SELECTOR_FIELDS
 from hikeshi.ingest.schedule import check_silence
 from hikeshi.monitoring.actions import (
     do_add_source,
@@ -26,7 +27,7 @@ from hikeshi.monitoring.actions import (
     do_set_rule_active,
     do_update_profile,
 )
-from hikeshi.monitoring.models import DeadLetter, Source, SourceKind, WatchRule, profile_for
+from hikeshi.monitoring.models import DeadLetter, PageRecipe, Source, SourceKind, WatchRule, profile_for
 from hikeshi.monitoring.tasks import poll_source, retry_dead_letter
 from hikeshi.tenancy.access import OrgAccess
 from hikeshi.tenancy.decorators import org_view
@@ -132,6 +133,17 @@ class SourceForm(forms.Form):
     schedule_seconds = forms.IntegerField(
         label=_("取得間隔 (秒)"), initial=900, min_value=60, max_value=7 * 86400
     )
+    recipe = forms.ChoiceField(
+        label=_("Web ページの読み取り方"), choices=PageRecipe.choices, initial=PageRecipe.AUTO, required=False
+    )
+    item_selector = forms.CharField(label=_("投稿のセレクタ (カスタム)"), required=False, max_length=300)
+    text_selector = forms.CharField(label=_("本文のセレクタ (カスタム)"), required=False, max_length=300)
+    author_selector = forms.CharField(label=_("投稿者のセレクタ (任意)"), required=False, max_length=300)
+    date_selector = forms.CharField(label=_("日時のセレクタ (任意)"), required=False, max_length=300)
+    permalink_selector = forms.CharField(label=_("リンクのセレクタ (任意)"), required=False, max_length=300)
+
+    def selectors(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(f"{name}_selector", "") for name in SELECTOR_FIELDS}
 
 
 class ImportForm(forms.Form):
@@ -173,6 +185,8 @@ def sources(request: HttpRequest, access: OrgAccess) -> HttpResponse:
                 url=data["url"],
                 name=data["name"],
                 schedule_seconds=data["schedule_seconds"],
+                recipe=data["recipe"] or PageRecipe.AUTO,
+                selectors=form.selectors(),
             )
         except ValidationError as exc:
             form.add_error(None, "; ".join(exc.messages))

@@ -12,7 +12,7 @@ from hikeshi.monitoring.models import Source
 
 
 class Command(BaseCommand):
-    help = "Sources: `source add --org ORG rss|page URL [--every SECONDS]`, `source list --org ORG`."
+    help = "Sources: `source add --org ORG rss|page URL [--every SECONDS] [--recipe R --selector F=CSS]`, `source list --org ORG`."
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -22,6 +22,19 @@ class Command(BaseCommand):
         add.add_argument("url")
         add.add_argument("--every", type=int, default=900, help="seconds between fetches (default 900)")
         add.add_argument("--name", default="")
+        add.add_argument(
+            "--recipe",
+            default="auto",
+            choices=["auto", "thread", "reviews", "matome", "article", "custom"],
+            help="how a page is read (default auto: a thread while it has レス, else its main text)",
+        )
+        add.add_argument(
+            "--selector",
+            action="append",
+            default=[],
+            metavar="FIELD=CSS",
+            help="custom recipe: item=…, text=… (required), author=…, date=…, permalink=…",
+        )
         listing = sub.add_parser("list", help="List sources with their health.")
         listing.add_argument("--org", required=True)
 
@@ -42,6 +55,10 @@ class Command(BaseCommand):
                     url=options["url"],
                     name=options["name"],
                     schedule_seconds=options["every"],
+                    recipe=options["recipe"],
+                    selectors={
+                        field: css for field, _eq, css in (s.partition("=") for s in options["selector"])
+                    },
                 )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
