@@ -1,6 +1,6 @@
 """A real headless Chromium on a phone-sized screen: an organisation admin goes from an empty organisation to a
 published guideline, an assigned starter course and a sent survey; an invited part-timer joins, acknowledges the
-guideline, passes the check test and downloads the certificate. Screenshots go to test-output/browser/."""
+guideline (from their to-do list), passes the check test and downloads the certificate. Screenshots go to test-output/browser/."""
 
 from __future__ import annotations
 
@@ -63,8 +63,10 @@ def test_admin_sets_up_prevention_and_a_new_part_timer_completes_it(
     assert page.get_by_test_id("state").inner_text() == "公開中"
     screenshot(page, "prevention-02-guideline-published")
 
-    # Assign the starter course to everyone, also to whoever joins later.
+    # Assign the starter course to the part-timers, also to those who join later.
     page.goto(f"{base}/training/")
+    page.select_option("select[name=target]", "employment_type")
+    page.select_option("select[name=employment_type]", "part_time")
     page.fill("input[name=due_date]", "2030-03-31")
     page.get_by_test_id("assign").click()
     assert "割り当てました" in page.content()
@@ -82,7 +84,12 @@ def test_admin_sets_up_prevention_and_a_new_part_timer_completes_it(
 
     # A part-timer is invited and opens the link in their own browser.
     invitation = do_invite(
-        org, "parttime@sample.example", role=Role.EMPLOYEE, department="店舗", send_email=False
+        org,
+        "parttime@sample.example",
+        role=Role.EMPLOYEE,
+        department="店舗",
+        employment_type="part_time",
+        send_email=False,
     )
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, locale="ja-JP", accept_downloads=True
@@ -96,23 +103,31 @@ def test_admin_sets_up_prevention_and_a_new_part_timer_completes_it(
     employee.wait_for_url(f"{live_server.url}/o/sample-foods/**")
     new_member = User.objects.get(email="parttime@sample.example")
     assert Enrollment.objects.filter(user=new_member).count() == 1  # the on-joining assignment reached them
+    assert Membership.objects.get(user=new_member).employment_type == "part_time"
+
+    # Their to-do list, from the 予防 navigation: the guideline to acknowledge and the course to take.
+    employee.goto(f"{base}/")
+    employee.get_by_test_id("nav-my-tasks").click()
+    assert "ガイドライン" in employee.get_by_test_id("task-acknowledgements").inner_text()
+    assert employee.get_by_test_id("task-training").locator("a").count() == 1
+    screenshot(employee, "prevention-05-my-tasks")
 
     employee.goto(f"{base}/acknowledgements/")
     employee.check("input[name=agree]")
     employee.get_by_test_id("acknowledge").click()
     assert employee.get_by_test_id("no-pending").is_visible()
     assert Acknowledgement.objects.filter(user=new_member).count() == 1
-    screenshot(employee, "prevention-05-acknowledged")
+    screenshot(employee, "prevention-06-acknowledged")
 
     employee.goto(f"{base}/training/")
     employee.get_by_test_id("enrollment").locator("a").click()
-    screenshot(employee, "prevention-06-lessons")
+    screenshot(employee, "prevention-07-lessons")
     employee.get_by_test_id("start-test").click()
     _answer_every_question_correctly(employee)
     employee.get_by_test_id("submit-test").click()
     assert employee.get_by_test_id("passed").is_visible()
     assert employee.get_by_test_id("engine-feedback").count() >= 1
-    screenshot(employee, "prevention-07-passed")
+    screenshot(employee, "prevention-08-passed")
     with employee.expect_download() as download_info:
         employee.get_by_test_id("certificate").click()
     download = download_info.value

@@ -75,8 +75,8 @@ def body_up_to(limit: Callable[[], int]) -> Callable[[Callable[..., Any]], Calla
                     return _too_large()
                 # Django keeps a body it has read in ``_body``; filling it here is what lets ninja parse a body
                 # above the site-wide limit without Django reading the stream (and refusing it) a second time.
-                request._body = body  # type: ignore[attr-defined]
-                request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
+                request._body = body
+                request._stream = io.BytesIO(body)
             response: HttpResponse = run(request, *args, **kwargs)
             return response
 
@@ -182,8 +182,8 @@ def list_assignments(request: HttpRequest, org: str) -> list[AssignmentOut]:
             due_date=a.due_date,
             recurrence=a.recurrence,
             cycle=a.cycle,
-            enrolled=a.enrolled,  # type: ignore[attr-defined]
-            completed=a.completed,  # type: ignore[attr-defined]
+            enrolled=a.enrolled,
+            completed=a.completed,
         )
         for a in assignments
     ]

@@ -181,8 +181,8 @@ def attempts_left(course: Course, user: User) -> int:
     if oldest_open is not None:
         attempts = attempts.filter(submitted_at__gte=oldest_open.created_at)
         grants = grants.filter(granted_at__gte=oldest_open.created_at)
-    extra = sum(grants.values_list("extra", flat=True))
-    return max(0, course.max_attempts + extra - attempts.count())
+    extra: int = sum(grants.values_list("extra", flat=True))
+    return max(0, int(course.max_attempts) + extra - attempts.count())
 
 
 @transaction.atomic

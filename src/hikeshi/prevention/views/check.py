@@ -60,7 +60,8 @@ def _read_photo(upload: UploadedFile) -> bytes:
     large one to a temporary file)."""
     if upload.size is not None and upload.size > max_photo_bytes():
         raise PhotoError(too_large_message())
-    return upload.read()
+    data: bytes = upload.read()
+    return data
 
 
 @org_view()

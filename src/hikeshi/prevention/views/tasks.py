@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from hikeshi.prevention.models import Enrollment
 from hikeshi.prevention.policy_actions import pending_acknowledgements, version_label
 from hikeshi.prevention.survey_actions import pending_invites
 from hikeshi.prevention.training_actions import open_enrollments
@@ -19,7 +20,7 @@ def my_tasks(request: HttpRequest, access: OrgAccess) -> HttpResponse:
     org, user = access.organization, request.user
     acknowledgements = [(v, version_label(v)) for v in pending_acknowledgements(org, user)]  # type: ignore[arg-type]
     # One row per course: a member enrolled in a course by two assignments has one thing to do.
-    enrollments = {}
+    enrollments: dict[int, Enrollment] = {}
     for enrollment in open_enrollments(org, user).order_by("due_date"):  # type: ignore[arg-type]
         enrollments.setdefault(enrollment.assignment.course_id, enrollment)
     surveys = pending_invites(org, user)  # type: ignore[arg-type]
