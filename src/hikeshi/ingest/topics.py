@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,8 @@ import numpy.typing as npt
 from hikeshi.ingest.dedup import content_form, content_key
 
 _PRIME = 4_294_967_311  # smallest prime above 2**32
+_CHUNK_SHINGLES = 50_000
+"""Shingle occurrences per step of :meth:`TopicIndex.signatures` (50,000 × 64 × 8 bytes = 25 MB)."""
 Signature = npt.NDArray[np.uint64]
 
 
@@ -120,6 +122,40 @@ class TopicIndex:
         values = (hashes[:, None] * self._a[None, :] + self._b[None, :]) % np.uint64(_PRIME)
         result: Signature = values.min(axis=0)
         return result
+
+    def signatures(self, forms: Sequence[str]) -> npt.NDArray[np.uint64]:
+        """The signatures of many forms (one row each, equal to :meth:`signature` of each): every
+        distinct shingle of the batch is hashed and permuted once, and the minima are taken with one
+        ``reduceat`` per chunk. Near-duplicate posts share most shingles, so a batch of a spreading
+        story costs little more than its distinct text."""
+        k = self.params.shingle
+        result = np.empty((len(forms), self.params.num_perm), dtype=np.uint64)
+        start = 0
+        while start < len(forms):
+            ids: dict[str, int] = {}
+            occurrences: list[int] = []
+            offsets: list[int] = []
+            end = start
+            # Bounded chunks: the gathered (occurrences × num_perm) matrix must stay small for long texts.
+            while end < len(forms) and (end == start or len(occurrences) < _CHUNK_SHINGLES):
+                form = forms[end]
+                offsets.append(len(occurrences))
+                shingles = {form[i : i + k] for i in range(max(1, len(form) - k + 1))}
+                occurrences.extend([ids.setdefault(s, len(ids)) for s in shingles])
+                end += 1
+            values = self._permuted(ids)
+            gathered = values[np.array(occurrences, dtype=np.intp)]
+            result[start:end] = np.minimum.reduceat(gathered, np.array(offsets, dtype=np.intp), axis=0)
+            start = end
+        return result
+
+    def _permuted(self, ids: dict[str, int]) -> npt.NDArray[np.uint64]:
+        """(distinct shingles × num_perm) hash values, in the order of ``ids``."""
+        hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in ids), dtype=np.uint64, count=len(ids))
+        values: npt.NDArray[np.uint64] = (hashes[:, None] * self._a[None, :] + self._b[None, :]) % np.uint64(
+            _PRIME
+        )
+        return values
 
     def _band_keys(self, signature: Signature) -> list[tuple[int, bytes]]:
         rows = self.params.num_perm // self.params.bands

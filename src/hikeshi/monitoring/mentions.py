@@ -80,7 +80,7 @@ def create_mentions(
     posts: Iterable[Post], source: Source | None, owner: Organization | None
 ) -> list[NewMention]:
     """Mentions for every (post, organisation, rule) not stored yet; returns only those created."""
-    from hikeshi.monitoring.topics import assign_topics  # looked up per call: tests replace it
+    from hikeshi.monitoring import topics  # looked up per call: tests replace assign_topics
 
     posts = list(posts)
     if not posts:
@@ -98,6 +98,8 @@ def create_mentions(
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
     if not wanted:
         return []
+    # Signatures before the lock: the lock serialises workers that share organisations.
+    shapes = topics.shapes_of(w.post for w in wanted)
     profiles = lock_profiles(w.org_id for w in wanted)
     done = set(
         Mention.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
@@ -108,7 +110,7 @@ def create_mentions(
     if not todo:
         return []
     org_judgements = _org_judgements(todo, profiles)
-    topics = assign_topics((w.org_id, w.post) for w in todo)
+    placed = topics.assign_topics(((w.org_id, w.post) for w in todo), shapes)
     fields = [
         "organization",
         "post",
@@ -130,7 +132,7 @@ def create_mentions(
         judgement = org_judgements.get((w.org_id, w.post.pk))
         effective = judgement or w.post.judgement
         risk = float(effective["risk"])
-        topic_id = topics[(w.org_id, w.post.pk)].pk
+        topic_id = placed[(w.org_id, w.post.pk)].pk
         bucket = bucket_of(w.post.published_at)
         from_source = source is not None and source.organization_id == w.org_id
         rows.append(

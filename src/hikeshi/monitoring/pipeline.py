@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from hikeshi.analysis import get_analyzer
@@ -245,24 +246,39 @@ def _refresh_engagement(post: Post, engagement: Engagement) -> bool:
 
 
 def _new_post(item: IngestedItem, source_key: str) -> Post:
+    """An unsaved Post, built without ``Model.__init__``: its keyword handling and signals cost more
+    than the rest of storing the post (profiled). Every concrete field is set here; ``fetched_at`` is
+    set when the batch is inserted."""
     engagement = item.engagement
     assert item.published is not None  # set by _normalised
-    return Post(
+    post = Post.__new__(Post)
+    post._state = ModelState()
+    post.__dict__.update(
+        id=None,
         source_key=source_key,
         source_id=item.source_id,
         content_hash=content_key(item.text) or "",
+        copy_of_id=None,
         text=item.text,
         title=item.title,
         url=item.url or "",
         author=item.author or "",
         origin=item.source or "",
         published_at=item.published,
+        fetched_at=None,
         reposts=engagement.reposts,
         likes=engagement.likes,
         replies=engagement.replies,
         author_followers=engagement.author_followers,
         views=engagement.views,
+        risk=0.0,
+        level="none",
+        categories=[],
+        toxicity=0.0,
+        sentiment=0.0,
+        judgement={},
     )
+    return post
 
 
 def _apply_judgement(post: Post, judgement: dict[str, Any]) -> None:

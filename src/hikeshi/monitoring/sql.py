@@ -43,9 +43,12 @@ def _sqlite_utc_datetime(value: datetime | None) -> str | None:
     UTC text), without its per-value time zone look-ups: a batch adapts tens of thousands."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    zone = value.tzinfo
+    if zone is UTC:
+        value = value.replace(tzinfo=None)  # no conversion needed: the common case, and cheap
+    elif zone is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return str(value)
+    return value.isoformat(" ")
 
 
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:

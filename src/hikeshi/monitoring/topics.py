@@ -2,11 +2,12 @@
 
 The rules are those of :class:`hikeshi.ingest.topics.TopicIndex` (same hashes, 16 bands of 4, threshold
 0.5, exact content copies always join): each organisation's recent posts are ``TopicMember`` rows
-(content key, signature, topic) with one ``TopicBand`` row per band. A batch needs, for all its
-organisations at once, one lookup of its content keys, one indexed lookup of its band keys and one of
-the topics found; the posts are then added in order in memory (so posts of one batch group with each
-other) and the new members, bands and topic counts are written with a few bulk statements. Cost grows
-with the batch, not with how many posts an organisation has seen.
+(content key, signature, topic) with one ``TopicBand`` row per band. Signatures and band hashes of a
+batch are computed in one numpy pass before any lock is taken. ``topic_index.load`` gives each
+organisation's index: the copy a worker kept in memory from its previous batch, checked against the
+tables with one aggregate query (and brought up to date with what other workers added), or read from
+the tables. The posts are then added in order in memory (so posts of one batch group with each other)
+and the new members, bands and topic counts are written with a few bulk statements.
 
 The caller holds the organisations' MonitoringProfile rows locked (see ``pipeline``), so two workers
 cannot both start a topic for one story or overwrite each other's counts. Only posts of mentions
@@ -18,22 +19,24 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
-from django.db import connection
 
 from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
+from hikeshi.monitoring import topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
-from hikeshi.monitoring.sql import in_list, insert_rows
+from hikeshi.monitoring.sql import insert_rows
+from hikeshi.monitoring.topic_index import Member, OrgIndex
 
 INDEX_MEMORY = timedelta(days=3)
 """Posts older than this (before the newest post of a batch) stop attracting new ones; topics stay."""
+PRUNE_STEP = timedelta(minutes=10)
+"""The forgetting horizon moves in these steps (see ``horizon``)."""
 MAX_PER_BAND = 32
 """Members kept per band key (a batch adds none to a full key). A story with thousands of near-identical posts would put
 them all under the same keys; the first few are enough to recognise the next one, and storing and
@@ -56,8 +59,9 @@ def site_of(post: Post) -> str:
 
 
 @dataclass(slots=True)
-class _Shape:
-    """What grouping needs of a post, computed once however many organisations it concerns."""
+class Shape:
+    """What grouping needs of a post, computed once however many organisations it concerns (and
+    before the organisations' locks are taken: see ``mentions``)."""
 
     key: str
     signature: Signature | None
@@ -70,36 +74,39 @@ TopicRef = int | Topic
 
 
 @dataclass(slots=True)
-class _Member:
-    topic: TopicRef
-    signature: Signature | None
-
-
-@dataclass(slots=True)
 class _NewMember:
     org_id: int
-    topic: TopicRef
+    member: Member
     content_key: str
     seen: datetime
     signature: bytes | None
     bands: list[int]
 
 
-@dataclass(slots=True)
-class _OrgIndex:
-    by_key: dict[str, _Member] = field(default_factory=dict)
-    by_band: dict[int, list[_Member]] = field(default_factory=lambda: defaultdict(list))
-
-
-def _shape(post: Post) -> _Shape:
-    key = post.content_hash  # content_key(text), computed when the post was stored
-    if not key:
-        key = "empty:" + hashlib.blake2b(f"{site_of(post)}\x1f{post.pk}".encode(), digest_size=16).hexdigest()
-    form = content_form(post.text)
-    if len(form) < PARAMS.min_chars:
-        return _Shape(key, None, None)
-    signature = _HASHER.signature(form)
-    return _Shape(key, signature, _band_hashes(signature))
+def shapes_of(posts: Iterable[Post]) -> dict[int, Shape]:
+    """{post id: shape}: content keys, MinHash signatures (one numpy pass for the batch) and band
+    hashes."""
+    unique = list({post.pk: post for post in posts}.values())
+    keys: list[str] = []
+    forms: list[str] = []
+    for post in unique:
+        key = post.content_hash  # content_key(text), computed when the post was stored
+        if not key:
+            key = (
+                "empty:"
+                + hashlib.blake2b(f"{site_of(post)}\x1f{post.pk}".encode(), digest_size=16).hexdigest()
+            )
+        keys.append(key)
+        forms.append(content_form(post.text))
+    long_enough = [i for i, form in enumerate(forms) if len(form) >= PARAMS.min_chars]
+    signatures = _HASHER.signatures([forms[i] for i in long_enough])
+    bands = _band_hash_rows(signatures)
+    shapes = {post.pk: Shape(key, None, None) for post, key in zip(unique, keys, strict=True)}
+    for row, i in enumerate(long_enough):
+        shape = shapes[unique[i].pk]
+        shape.signature = signatures[row]
+        shape.bands = bands[row]
+    return shapes
 
 
 # Fixed constants (not drawn at run time): band keys are stored, so they must never change.
@@ -119,10 +126,15 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return x ^ (x >> np.uint64(31))
 
 
-def _band_hashes(signature: Signature) -> npt.NDArray[np.uint64]:
-    rows = signature.reshape(PARAMS.bands, _ROWS)
-    combined: npt.NDArray[np.uint64] = (rows * _BAND_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+def _band_hash_rows(signatures: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """(posts × bands) band hashes of (posts × num_perm) signatures."""
+    rows = signatures.reshape(len(signatures), PARAMS.bands, _ROWS)
+    combined: npt.NDArray[np.uint64] = (rows * _BAND_MULTIPLIERS).sum(axis=2, dtype=np.uint64)
     return _mix(combined ^ _BAND_SALTS)
+
+
+def _band_hashes(signature: Signature) -> npt.NDArray[np.uint64]:
+    return _band_hash_rows(signature.reshape(1, -1))[0]
 
 
 def band_keys(org_id: int, signature: Signature) -> list[int]:
@@ -140,30 +152,63 @@ def _org_keys(org_id: int, hashes: npt.NDArray[np.uint64] | None) -> list[int]:
     return keys
 
 
-def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], Topic]:
-    """Topics for new (organisation id, post) pairs, saved; returns {(org id, post id): topic}."""
+def _org_key_rows(org_id: int, shapes: list[Shape]) -> list[list[int]]:
+    """``_org_keys`` of many posts of one organisation in one numpy pass."""
+    with_bands = [i for i, shape in enumerate(shapes) if shape.bands is not None]
+    result: list[list[int]] = [[] for _shape in shapes]
+    if with_bands:
+        hashes = np.stack([shapes[i].bands for i in with_bands])  # type: ignore[misc]
+        org = np.array([org_id], dtype=np.uint64) * _ORG_MULTIPLIER
+        rows: list[list[int]] = _mix(hashes + org).view(np.int64).tolist()
+        for i, keys in zip(with_bands, rows, strict=True):
+            result[i] = keys
+    return result
+
+
+def horizon(latest: datetime) -> datetime:
+    """Members seen before this are forgotten: the index memory before the batch's newest post, in
+    steps of ``PRUNE_STEP`` so that a cached index is rebuilt at most once a step (``topic_index``)."""
+    before = latest - INDEX_MEMORY
+    step = int(PRUNE_STEP.total_seconds())
+    return datetime.fromtimestamp(int(before.timestamp()) // step * step, UTC)
+
+
+def assign_topics(
+    wanted: Iterable[tuple[int, Post]], shapes: dict[int, Shape] | None = None
+) -> dict[tuple[int, int], Topic]:
+    """Topics for new (organisation id, post) pairs, saved; returns {(org id, post id): topic}.
+    ``shapes``: ``shapes_of`` the posts, when the caller computed them before taking the locks."""
     posts_of: dict[int, dict[int, Post]] = defaultdict(dict)
     for org_id, post in wanted:
         posts_of[org_id].setdefault(post.pk, post)
     if not posts_of:
         return {}
-    shapes = {pk: _shape(post) for posts in posts_of.values() for pk, post in posts.items()}
-    bands_of = {
-        (org_id, pk): _org_keys(org_id, shapes[pk].bands)
+    if shapes is None:
+        shapes = shapes_of(p for posts in posts_of.values() for p in posts.values())
+    ordered = {
+        org_id: sorted(posts.values(), key=lambda p: (p.published_at, p.pk))
         for org_id, posts in posts_of.items()
-        for pk in posts
+    }
+    keys_of = {
+        org_id: _org_key_rows(org_id, [shapes[p.pk] for p in posts]) for org_id, posts in ordered.items()
     }
     latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
-    _prune(list(posts_of), latest - INDEX_MEMORY)  # first: forgotten posts attract nothing in this batch
-    indexes = _load_indexes(posts_of, shapes, bands_of)
+    before = horizon(latest)
+    org_ids = sorted(posts_of)
+    topic_index.prune(org_ids, before)  # first: forgotten posts attract nothing in this batch
+    indexes = topic_index.load(
+        org_ids,
+        sorted({shapes[pk].key for posts in posts_of.values() for pk in posts}),
+        sorted({key for rows in keys_of.values() for keys in rows for key in keys}),
+        before,
+    )
     placed: dict[tuple[int, int], TopicRef] = {}
     growth: list[tuple[int, str, datetime]] = []
     new_members: list[_NewMember] = []
-    for org_id, posts in posts_of.items():
+    for org_id, posts in ordered.items():
         index = indexes[org_id]
-        for post in sorted(posts.values(), key=lambda p: (p.published_at, p.pk)):
+        for post, keys in zip(posts, keys_of[org_id], strict=True):
             shape = shapes[post.pk]
-            keys = bands_of[(org_id, post.pk)]
             topic, joined_by_content, similarity = _place(org_id, index, post, shape, keys)
             placed[(org_id, post.pk)] = topic
             if isinstance(topic, int):
@@ -172,16 +217,23 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
                 _grow(topic, site_of(post), post.published_at)
             if joined_by_content:
                 continue  # an exact copy adds nothing a later post could match
-            member = _Member(topic, shape.signature)
-            index.by_key[shape.key] = member
             if similarity >= NEAR_COPY:
                 keys = []  # found by its content key only: its bands would point where others already do
-            # A full band key keeps its members: whatever story fills it is recognised through them.
-            keys = [key for key in keys if len(index.by_band[key]) < MAX_PER_BAND]
+            # A key that already holds a member of this topic leads later posts to the topic already; a
+            # full key keeps its members: whatever story fills it is recognised through them.
+            by_band = index.by_band
+            keys = [
+                key
+                for key in keys
+                if key not in by_band
+                or (len(by_band[key]) < MAX_PER_BAND and all(m.topic != topic for m in by_band[key]))
+            ]
+            member = Member(topic, shape.signature, shape.key, post.published_at, bands=keys)
+            index.by_key[shape.key] = member
             for key in keys:
                 index.by_band[key].append(member)
             signature = None if shape.signature is None else shape.signature.tobytes()
-            new_members.append(_NewMember(org_id, topic, shape.key, post.published_at, signature, keys))
+            new_members.append(_NewMember(org_id, member, shape.key, post.published_at, signature, keys))
     stored = Topic.objects.in_bulk({topic_id for topic_id, _site, _seen in growth})
     for topic_id, site, seen in growth:
         _grow(stored[topic_id], site, seen)
@@ -190,14 +242,15 @@ def assign_topics(wanted: Iterable[tuple[int, Post]]) -> dict[tuple[int, int], T
         return stored[ref] if isinstance(ref, int) else ref
 
     result = {key: resolve(ref) for key, ref in placed.items()}
-    for new_member in new_members:
-        new_member.topic = resolve(new_member.topic)
     _save(list({id(t): t for t in result.values()}.values()), new_members)
+    for new_member in new_members:
+        indexes[new_member.org_id].add_stored(new_member.member)
+    topic_index.keep(indexes)
     return result
 
 
 def _place(
-    org_id: int, index: _OrgIndex, post: Post, shape: _Shape, keys: list[int]
+    org_id: int, index: OrgIndex, post: Post, shape: Shape, keys: list[int]
 ) -> tuple[TopicRef, bool, float]:
     """The topic a post joins or a new one, whether it joined by exact content, and its similarity to
     the closest member (0 for a new topic)."""
@@ -205,8 +258,11 @@ def _place(
     if existing is not None:
         return existing.topic, True, 1.0
     if shape.signature is not None:
+        by_band = index.by_band
         candidates = list(
-            {id(m): m for key in keys for m in index.by_band.get(key, ()) if m.signature is not None}.values()
+            {
+                id(m): m for key in keys if key in by_band for m in by_band[key] if m.signature is not None
+            }.values()
         )
         if candidates:
             matrix = np.stack([m.signature for m in candidates])  # type: ignore[misc]
@@ -232,63 +288,6 @@ def _grow(topic: Topic, site: str, seen: datetime) -> None:
     topic.post_count += 1
     topic.sources = {**topic.sources, site: topic.sources.get(site, 0) + 1}
     topic.last_activity = max(topic.last_activity, seen)
-
-
-def _load_indexes(
-    posts_of: dict[int, dict[int, Post]],
-    shapes: dict[int, _Shape],
-    bands_of: dict[tuple[int, int], list[int]],
-) -> dict[int, _OrgIndex]:
-    """The members that could matter to this batch: same content key or a shared band key."""
-    org_ids = sorted(posts_of)
-    content_keys = sorted({shapes[pk].key for posts in posts_of.values() for pk in posts})
-    by_key, key_params = in_list("content_key", content_keys, "text")
-    by_org = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
-    rows = _members(f"{by_org} AND {by_key}", [*org_ids, *key_params])
-    band_rows = _band_members(sorted({key for keys in bands_of.values() for key in keys}))
-    missing = sorted({pk for _band, pk in band_rows} - rows.keys())
-    if missing:
-        by_id, id_params = in_list("id", missing, "bigint")
-        rows.update(_members(by_id, id_params))
-    indexes = {org_id: _OrgIndex() for org_id in org_ids}
-    members: dict[int, tuple[int, _Member]] = {}
-    for pk, (org_id, topic_id, key, signature) in rows.items():
-        if org_id not in indexes:
-            continue
-        value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
-        member = _Member(topic_id, value)
-        members[pk] = (org_id, member)
-        indexes[org_id].by_key[key] = member
-    for band, pk in band_rows:
-        found = members.get(pk)
-        if found is not None:
-            indexes[found[0]].by_band[band].append(found[1])
-    return indexes
-
-
-def _members(condition: str, params: list[Any]) -> dict[int, tuple[int, int, str, bytes | None]]:
-    table = TopicMember._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, organization_id, topic_id, content_key, signature FROM {table} WHERE {condition}",  # noqa: S608
-            params,
-        )
-        return {
-            pk: (org_id, topic_id, key, signature)
-            for pk, org_id, topic_id, key, signature in cursor.fetchall()
-        }
-
-
-def _band_members(keys: list[int]) -> list[tuple[int, int]]:
-    """(band key, member id) under each key: at most MAX_PER_BAND each, as no more are ever written."""
-    if not keys:
-        return []
-    condition, params = in_list("band_key", keys, "bigint")
-    table = TopicBand._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT band_key, member_id FROM {table} WHERE {condition}", params)  # noqa: S608
-        rows: list[tuple[int, int]] = cursor.fetchall()
-        return rows
 
 
 def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
@@ -325,27 +324,25 @@ def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
         if topic.pk is None:
             topic.pk = ids[(topic.organization_id, topic.key)]
             topic._state.adding = False
+    for m in new_members:
+        m.member.topic = _topic_id(m.member.topic)  # what a cached index keeps: ids, not instances
     member_ids = {
         (org_id, key): pk
         for pk, org_id, key in insert_rows(
             TopicMember,
             ["organization", "topic", "content_key", "seen", "signature"],
-            [(m.org_id, _topic_id(m.topic), m.content_key, m.seen, m.signature) for m in new_members],
+            [(m.org_id, m.member.topic, m.content_key, m.seen, m.signature) for m in new_members],
             returning=["id", "organization", "content_key"],
         )
     }
+    for m in new_members:
+        m.member.pk = member_ids[(m.org_id, m.content_key)]
     insert_rows(
         TopicBand,
         ["member", "band_key"],
-        [(member_ids[(m.org_id, m.content_key)], key) for m in new_members for key in m.bands],
+        [(m.member.pk, key) for m in new_members for key in m.bands],
     )
 
 
 def _topic_id(ref: TopicRef) -> int:
     return ref if isinstance(ref, int) else int(ref.pk)
-
-
-def _prune(org_ids: list[int], before: datetime) -> None:
-    stale = TopicMember.objects.filter(organization_id__in=org_ids, seen__lt=before)
-    TopicBand.objects.filter(member__in=stale.values("pk")).delete()
-    stale.delete()

@@ -1,0 +1,279 @@
+"""Loading an organisation's topic index (``TopicMember`` / ``TopicBand``) for a batch, and keeping it
+in memory between the batches of one worker.
+
+The tables are the truth. A worker keeps, per organisation, ALL of its indexed members (content key,
+signature, topic, band keys) in memory after a batch has committed, with the number of members and the
+highest member id it has seen. The next batch that touches that organisation (holding its profile lock,
+see ``mentions.lock_profiles``) checks the cached copy against the table with one aggregate query:
+
+- every change to an organisation's members happens under that lock — inserts by ``topics._save`` and
+  deletions by ``prune`` — so ids of members inserted later are higher than any the cache has seen: the
+  members another worker added since are ``id > max_id`` (one query for all stale organisations);
+- deletions are prunes by ``seen``; the cache prunes itself with the same horizon, and the count must
+  then equal the table's, or the copy is dropped and the organisation loaded again from the tables.
+
+A copy is taken out of the cache while a batch uses it and put back only when the batch's transaction
+commits (``on_commit``): a batch that rolls back leaves nothing behind. Organisations with more members
+than ``CACHE_ORG_MEMBERS`` are not cached; their batches load only the members under the batch's content
+and band keys, as every batch did before the cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.db import connection, transaction
+
+from hikeshi.monitoring.models import TopicBand, TopicMember
+from hikeshi.monitoring.sql import in_list
+
+if TYPE_CHECKING:
+    from hikeshi.ingest.topics import Signature
+    from hikeshi.monitoring.models import Topic
+
+CACHE_MEMBERS = 100_000
+"""Members kept in memory per worker process, all organisations together (about 1 kB each)."""
+CACHE_ORG_MEMBERS = 25_000
+"""An organisation with more indexed members than this is loaded per batch, never cached."""
+
+
+@dataclass(slots=True, eq=False)
+class Member:
+    topic: int | Topic
+    signature: Signature | None
+    key: str = ""
+    seen: datetime | None = None
+    pk: int | None = None
+    bands: list[int] = field(default_factory=list)
+    """The band keys it is stored under (needed to forget it from a cached index)."""
+
+
+@dataclass(slots=True)
+class OrgIndex:
+    by_key: dict[str, Member] = field(default_factory=dict)
+    by_band: dict[int, list[Member]] = field(default_factory=lambda: defaultdict(list))
+    complete: bool = False
+    """Holds every member of the organisation (cacheable), not only those a batch asked for."""
+    members: dict[int, Member] = field(default_factory=dict)
+    """By id, when complete."""
+    max_id: int = 0
+    oldest: datetime | None = None
+
+    def add_stored(self, member: Member) -> None:
+        assert member.pk is not None and member.seen is not None
+        self.members[member.pk] = member
+        self.max_id = max(self.max_id, member.pk)
+        self.oldest = member.seen if self.oldest is None else min(self.oldest, member.seen)
+
+    def prune(self, before: datetime) -> None:
+        """Forget members seen before ``before``, as ``prune`` deletes them from the tables (a full
+        pass only when the oldest member is that old: about once an hour, see ``topics.horizon``)."""
+        if self.oldest is None or self.oldest >= before:
+            return
+        kept = sorted((m for m in self.members.values() if m.seen is None or m.seen >= before), key=_pk)
+        self.members = {m.pk: m for m in kept if m.pk is not None}
+        self.oldest = min((m.seen for m in kept if m.seen is not None), default=None)
+        self.by_key = {m.key: m for m in kept}
+        self.by_band = defaultdict(list)
+        for member in kept:
+            for band in member.bands:
+                self.by_band[band].append(member)
+
+
+def _pk(member: Member) -> int:
+    return member.pk or 0
+
+
+_CACHE: OrderedDict[tuple[str, int], OrgIndex] = OrderedDict()
+"""(database, organisation id) → complete index, least recently used first."""
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def _database() -> str:
+    return f"{connection.vendor}:{connection.settings_dict['NAME']}"
+
+
+def _aware(value: Any) -> datetime:
+    """``seen`` as read by a raw cursor: aware on PostgreSQL, naive UTC (or text) on SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def prune(org_ids: list[int], before: datetime) -> None:
+    stale = TopicMember.objects.filter(organization_id__in=org_ids, seen__lt=before)
+    TopicBand.objects.filter(member__in=stale.values("pk")).delete()
+    stale.delete()
+
+
+def load(
+    org_ids: list[int], content_keys: list[str], band_keys: list[int], pruned_before: datetime
+) -> dict[int, OrgIndex]:
+    """The index of each organisation for a batch: the cached copy brought up to date, the whole
+    index read from the tables, or (large organisations) the members under the batch's keys.
+    Called with the organisations' profiles locked and after ``prune(org_ids, pruned_before)``."""
+    database = _database()
+    stats = _stats(org_ids)
+    indexes: dict[int, OrgIndex] = {}
+    behind: dict[int, OrgIndex] = {}
+    for org_id in org_ids:
+        cached = _CACHE.pop((database, org_id), None)
+        count, max_id = stats.get(org_id, (0, 0))
+        if cached is None:
+            continue
+        cached.prune(pruned_before)
+        if cached.max_id == max_id and len(cached.members) == count:
+            indexes[org_id] = cached
+        elif cached.max_id < max_id:
+            behind[org_id] = cached  # other workers added members since
+    if behind:
+        _catch_up(behind)
+        for org_id, cached in behind.items():
+            cached.prune(pruned_before)
+            if (cached.max_id, len(cached.members)) == stats[org_id]:
+                indexes[org_id] = cached
+    whole = [o for o in org_ids if o not in indexes and stats.get(o, (0, 0))[0] <= CACHE_ORG_MEMBERS]
+    if whole:
+        indexes.update(_load_whole(whole, stats))
+    partial = [o for o in org_ids if o not in indexes]
+    if partial:
+        indexes.update(_load_partial(partial, content_keys, band_keys))
+    return indexes
+
+
+def keep(indexes: dict[int, OrgIndex]) -> None:
+    """Put the complete indexes back in the cache once the batch's transaction has committed."""
+    database = _database()
+    complete = [(org_id, index) for org_id, index in indexes.items() if index.complete]
+
+    def store() -> None:
+        for org_id, index in complete:
+            _CACHE[(database, org_id)] = index
+        total = sum(len(index.members) for index in _CACHE.values())
+        while _CACHE and total > CACHE_MEMBERS:
+            _key, evicted = _CACHE.popitem(last=False)
+            total -= len(evicted.members)
+
+    if complete:
+        transaction.on_commit(store)
+
+
+def _stats(org_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(members, highest member id) per organisation, from the ``(organization, seen)`` index."""
+    table = TopicMember._meta.db_table
+    condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organization_id, COUNT(*), MAX(id) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
+            org_ids,
+        )
+        return {org_id: (int(count), int(max_id)) for org_id, count, max_id in cursor.fetchall()}
+
+
+_COLUMNS = "id, organization_id, topic_id, content_key, seen, signature"
+
+
+def _rows(condition: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    table = TopicMember._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_COLUMNS} FROM {table} WHERE {condition} ORDER BY id", params)  # noqa: S608
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+def _member(row: tuple[Any, ...]) -> Member:
+    pk, _org_id, topic_id, key, seen, signature = row
+    value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
+    return Member(int(topic_id), value, str(key), _aware(seen), int(pk))
+
+
+def _bands_of_members(member_ids: list[int]) -> list[tuple[int, int]]:
+    """(band key, member id) of the given members, in insertion order."""
+    if not member_ids:
+        return []
+    condition, params = in_list("member_id", member_ids, "bigint")
+    table = TopicBand._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT band_key, member_id FROM {table} WHERE {condition} ORDER BY id", params)  # noqa: S608
+        rows: list[tuple[int, int]] = cursor.fetchall()
+        return rows
+
+
+def _add_rows(indexes: dict[int, OrgIndex], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Add stored members and their bands to complete indexes (rows in id order)."""
+    added: dict[int, tuple[OrgIndex, Member]] = {}
+    for row in rows:
+        index = indexes[int(row[1])]
+        member = _member(row)
+        index.add_stored(member)
+        index.by_key[member.key] = member
+        added[int(row[0])] = (index, member)
+    for band, member_id in _bands_of_members(sorted(added)):
+        index, member = added[member_id]
+        member.bands.append(band)
+        index.by_band[band].append(member)
+
+
+def _load_whole(org_ids: list[int], stats: dict[int, tuple[int, int]]) -> dict[int, OrgIndex]:
+    indexes = {org_id: OrgIndex(complete=True) for org_id in org_ids}
+    stored = [org_id for org_id in org_ids if org_id in stats]
+    if stored:
+        condition = "organization_id IN (" + ", ".join(["%s"] * len(stored)) + ")"
+        _add_rows(indexes, _rows(condition, stored))
+    return indexes
+
+
+def _catch_up(behind: dict[int, OrgIndex]) -> None:
+    """Add the members other workers stored since each cached copy was taken (one query)."""
+    condition = " OR ".join(["(organization_id = %s AND id > %s)"] * len(behind))
+    params: list[Any] = []
+    for org_id, index in sorted(behind.items()):
+        params += [org_id, index.max_id]
+    _add_rows(behind, _rows(condition, params))
+
+
+def _load_partial(org_ids: list[int], content_keys: list[str], band_keys: list[int]) -> dict[int, OrgIndex]:
+    """The members that could matter to this batch: same content key or a shared band key."""
+    by_key, key_params = in_list("content_key", content_keys, "text")
+    by_org = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    rows = {row[0]: row for row in _rows(f"{by_org} AND {by_key}", [*org_ids, *key_params])}
+    band_rows = _band_members(band_keys)
+    missing = sorted({pk for _band, pk in band_rows} - rows.keys())
+    if missing:
+        by_id, id_params = in_list("id", missing, "bigint")
+        rows.update((row[0], row) for row in _rows(by_id, id_params))
+    indexes = {org_id: OrgIndex() for org_id in org_ids}
+    members: dict[int, tuple[int, Member]] = {}
+    for pk, row in rows.items():
+        org_id = int(row[1])
+        if org_id not in indexes:
+            continue
+        member = _member(row)
+        members[pk] = (org_id, member)
+        indexes[org_id].by_key[member.key] = member
+    for band, pk in band_rows:
+        found = members.get(pk)
+        if found is not None:
+            indexes[found[0]].by_band[band].append(found[1])
+    return indexes
+
+
+def _band_members(keys: list[int]) -> list[tuple[int, int]]:
+    """(band key, member id) under each key: at most MAX_PER_BAND each, as no more are ever written."""
+    if not keys:
+        return []
+    condition, params = in_list("band_key", keys, "bigint")
+    table = TopicBand._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT band_key, member_id FROM {table} WHERE {condition}", params)  # noqa: S608
+        rows: list[tuple[int, int]] = cursor.fetchall()
+        return rows
