@@ -74,3 +74,17 @@ def test_signatures_are_deterministic_across_instances() -> None:
 def test_bad_params() -> None:
     with pytest.raises(ValueError, match="multiple"):
         TopicParams(num_perm=10, bands=3)
+
+
+def test_batch_signatures_equal_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hikeshi.ingest import topics
+
+    index = TopicIndex()
+    forms = [SPARK, *(text for _source, text in SPREAD), *UNRELATED, "", "あ", SPARK * 40]
+    one_by_one = [index.signature(form) for form in forms]
+    for chunk in (topics._CHUNK_SHINGLES, 7):  # also in many small chunks
+        monkeypatch.setattr(topics, "_CHUNK_SHINGLES", chunk)
+        batch = index.signatures(forms)
+        assert batch.shape == (len(forms), index.params.num_perm)
+        assert all((row == single).all() for row, single in zip(batch, one_by_one, strict=True))
+    assert index.signatures([]).shape == (0, index.params.num_perm)

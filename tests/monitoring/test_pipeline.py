@@ -135,3 +135,13 @@ def test_a_failing_item_is_dead_lettered_and_the_rest_are_stored(
     letter.refresh_from_db()
     assert letter.resolved_at is not None
     assert Post.objects.filter(source_id="bad").exists()
+
+
+def test_a_new_post_sets_every_column_of_the_model() -> None:
+    """_new_post bypasses Model.__init__: a column added to Post later must be set there too (an
+    unset one would be fetched from the database when the batch is inserted)."""
+    from hikeshi.monitoring.pipeline import _new_post
+
+    post = _new_post(item("x", COMPLAINT), FEED)
+    assert {f.attname for f in Post._meta.concrete_fields} <= post.__dict__.keys()
+    assert post._state.adding and post.pk is None

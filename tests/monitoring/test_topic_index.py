@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from hikeshi.monitoring import topics
+from hikeshi.ingest.items import IngestedItem
+from hikeshi.monitoring import topic_index, topics
 from hikeshi.monitoring.models import Mention, Post, Topic, TopicBand, TopicMember
 from hikeshi.monitoring.pipeline import process_items
 from tests.monitoring.helpers import NOW, item
@@ -89,3 +94,86 @@ def test_one_batch_for_many_organisations_counts_each_series(alpha: Tenant, beta
         assert sum(buckets.values_list("mentions", flat=True)) == 4
         assert SeriesState.objects.for_org(tenant.org).filter(series="org", pending=True).exists()
     assert Post.objects.filter(source_key=FEED).count() == 4
+
+
+# --- the index a worker keeps in memory between batches (topic_index) --------------------------------
+
+OTHER = "見本学園の学食のカレーに虫が入ってたって話、本当なのかな。サンプル食品が納入してるらしい"
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Iterator[Callable[..., Any]]:
+    """process_items as in production: the batch's on_commit work (keeping the index) runs."""
+    topic_index.clear_cache()
+
+    def run(*items: IngestedItem, now: datetime = NOW) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return process_items(list(items), source_key=FEED, now=now)
+
+    yield run
+    topic_index.clear_cache()
+
+
+def _other_worker(run: Callable[..., Any], *items: IngestedItem, now: datetime = NOW) -> None:
+    """A batch stored by another worker process: it has its own (here: empty) cache."""
+    ours = dict(topic_index._CACHE)
+    topic_index.clear_cache()
+    run(*items, now=now)
+    topic_index.clear_cache()
+    topic_index._CACHE.update(ours)
+
+
+def test_a_worker_keeps_its_index_and_catches_up_with_other_workers(
+    alpha: Tenant, committed: Callable[..., Any]
+) -> None:
+    committed(item("a", STORY, 60))
+    assert any(org_id == alpha.org.pk for _db, org_id in topic_index._CACHE)
+    _other_worker(committed, item("b", OTHER, 50))  # a member this worker's copy does not have
+    with CaptureQueriesContext(connection) as queries:
+        committed(item("c", OTHER.replace("本当なのかな", "ほんと?"), 40), item("d", STORY + "!!", 40))
+    assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "b")
+    assert topic_of(alpha.org.pk, "d") == topic_of(alpha.org.pk, "a")
+    member_reads = [q["sql"] for q in queries if "signature FROM monitoring_topicmember" in q["sql"]]
+    # the copy was brought up to date (members above its highest id), not read again whole
+    assert member_reads and all("id >" in sql for sql in member_reads), member_reads
+    cached = next(index for (_db, org_id), index in topic_index._CACHE.items() if org_id == alpha.org.pk)
+    stored = TopicMember.objects.for_org(alpha.org)
+    assert set(cached.members) == set(stored.values_list("pk", flat=True))
+    assert sorted(k for m in cached.members.values() for k in m.bands) == sorted(
+        TopicBand.objects.filter(member__in=stored).values_list("band_key", flat=True)
+    )
+
+
+def test_members_another_worker_pruned_are_forgotten(alpha: Tenant, committed: Callable[..., Any]) -> None:
+    recent = "サンプル食品のおにぎりの具が少なすぎる件について語ろう"
+    committed(item("old", STORY, 60), item("recent", recent, 0))
+    # Another worker, three days later: its batch only repeats "recent" (no member added) and its
+    # horizon forgets "old" — the table now has fewer members under the same highest id.
+    later = NOW + topics.INDEX_MEMORY - timedelta(minutes=30)
+    _other_worker(committed, replace(item("again", recent), published=later), now=later)
+    assert not TopicMember.objects.filter(topic_id=topic_of(alpha.org.pk, "old")).exists()
+    # This worker's copy still holds "old", and this batch's own horizon would keep it: the count
+    # differs from the table's, so the copy is dropped and the index read again.
+    committed(item("rewrite", STORY.replace("ありえない", "ありえん"), 10))
+    assert topic_of(alpha.org.pk, "rewrite") != topic_of(alpha.org.pk, "old")
+
+
+def test_a_batch_that_rolls_back_leaves_nothing_in_the_cache(
+    alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikeshi.monitoring import series
+
+    committed(item("a", STORY, 60))
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(series, "update_series", fail)
+    committed(item("b", OTHER, 50))  # dead-lettered: its topic and member were rolled back
+    assert not Post.objects.filter(source_id="b").exists()
+    monkeypatch.undo()
+    # another worker stores a member; on SQLite it may reuse the rolled-back member's id
+    _other_worker(committed, item("e", "サンプル食品の株主優待でお米が届いた。毎年うれしい", 45))
+    committed(item("b2", OTHER, 40))  # the same content as b: must not find b's rolled-back member
+    topic = Topic.objects.get(pk=topic_of(alpha.org.pk, "b2"))
+    assert topic.post_count == 1 and topic.first_post.source_id == "b2"
