@@ -16,7 +16,13 @@ from pypdf import PdfReader
 
 from hikeshi.audit.models import AuditEvent
 from hikeshi.prevention.models import PolicyVersion, VersionState
-from hikeshi.prevention.policy_actions import do_approve, do_edit_clause, do_generate_documents, do_publish
+from hikeshi.prevention.policy_actions import (
+    do_approve,
+    do_edit_clause,
+    do_generate_documents,
+    do_publish,
+    do_render_export,
+)
 from tests.platform.conftest import Tenant
 from tests.prevention.helpers import company_answers, publish_all
 from tests.prevention.pdftext import pdf_text
@@ -130,6 +136,7 @@ def test_clause_text_is_validated(alpha: Tenant) -> None:
 
 def test_pdf_export_embeds_japanese_font_and_is_audited(alpha: Tenant) -> None:
     version = publish_all(alpha.org, alpha.admin)["guideline"]
+    do_render_export(version.pk, "pdf")  # what the worker does once the version is published
     client = Client()
     client.force_login(alpha.employee)
     response = client.get(f"/o/alpha/prevention/policies/versions/{version.pk}/export/?format=pdf")

@@ -27,6 +27,7 @@ from hikeshi.prevention.models import (
     Reminder,
     VersionState,
 )
+from hikeshi.prevention.policy_exports import BACKGROUND_FORMATS, kept_export, render_and_keep, request_render
 from hikeshi.tenancy.models import Membership, Organization
 
 # A member gets the first reminder this long after publication, then again at most this often.
@@ -90,6 +91,7 @@ def do_approve(version: PolicyVersion, *, approved_by: User) -> PolicyVersion:
     version.approved_by = approved_by
     version.approved_at = timezone.now()
     version.save(update_fields=["state", "approved_by", "approved_at"])
+    _render_in_background(version)
     return version
 
 
@@ -103,7 +105,14 @@ def do_publish(version: PolicyVersion) -> PolicyVersion:
     version.state = VersionState.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["state", "published_at"])
+    _render_in_background(version)
     return version
+
+
+def _render_in_background(version: PolicyVersion) -> None:
+    """An approved or published version no longer changes: have its PDF ready before anyone asks for it."""
+    for fmt in BACKGROUND_FORMATS:
+        request_render(version, fmt, version_label(version))
 
 
 def published_version(organization: Organization, doc: str) -> PolicyVersion | None:
@@ -148,10 +157,29 @@ def version_label(version: PolicyVersion) -> str:
 
 
 def export_version(version: PolicyVersion, fmt: str) -> tuple[bytes, str, str]:
-    """The file, its content type and a file name; every export is written to the audit log."""
+    """The file, its content type and a file name, rendered here unless a kept PDF is there (the CLI, or a member
+    who chose to wait); every export is written to the audit log."""
+    exported = _export(version, fmt, wait=True)
+    assert exported is not None
+    return exported
+
+
+def export_version_or_queue(version: PolicyVersion, fmt: str) -> tuple[bytes, str, str] | None:
+    """As ``export_version``, but a PDF not rendered yet is requested from the background worker and None is
+    returned (nothing audited: nothing was downloaded)."""
+    return _export(version, fmt, wait=False)
+
+
+def _export(version: PolicyVersion, fmt: str, *, wait: bool) -> tuple[bytes, str, str] | None:
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(f"未知の形式「{fmt}」です。使えるのは {', '.join(EXPORT_FORMATS)} です。")
-    data = render_document(document_from_content(version.content), fmt, version_label=version_label(version))
+    label = version_label(version)
+    data = kept_export(version, fmt, label) if fmt in BACKGROUND_FORMATS else None
+    if data is None:
+        if fmt in BACKGROUND_FORMATS and not wait:
+            request_render(version, fmt, label)
+            return None
+        data = render_document(document_from_content(version.content), fmt, version_label=label)
     record(
         "export",
         organization=version.organization,
@@ -160,6 +188,15 @@ def export_version(version: PolicyVersion, fmt: str) -> tuple[bytes, str, str]:
     )
     filename = f"{version.organization.slug}-{version.document.doc}-v{version.number}.{fmt}"
     return data, CONTENT_TYPES[fmt], filename
+
+
+def do_render_export(version_id: int, fmt: str) -> bool:
+    """The background render (task ``render_policy_export``); True when a file was rendered."""
+    version = PolicyVersion.objects.select_related("organization").filter(pk=version_id).first()
+    if version is None or fmt not in BACKGROUND_FORMATS:
+        return False
+    label = version_label(version)
+    return render_and_keep(version, fmt, label, document_from_content(version.content))
 
 
 def send_acknowledgement_reminders(now: datetime) -> int:

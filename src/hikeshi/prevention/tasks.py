@@ -31,3 +31,12 @@ def send_survey_reminders() -> int:
     from hikeshi.prevention.survey_actions import send_survey_reminders as send
 
     return send(timezone.now())
+
+
+@shared_task(name="hikeshi.prevention.tasks.render_policy_export")
+def render_policy_export(version_id: int, fmt: str) -> bool:
+    """Render a version's PDF off the request path and keep it. Idempotent: a file already kept for the same
+    content and label is not rendered again."""
+    from hikeshi.prevention.policy_actions import do_render_export
+
+    return do_render_export(version_id, fmt)

@@ -8,6 +8,7 @@ from hikeshi.prevention.models.policy import (
     PolicyDocument,
     PolicyVersion,
     Reminder,
+    RenderedExport,
     VersionState,
 )
 from hikeshi.prevention.models.structure import RiskRole, RiskRoleKind
@@ -42,6 +43,7 @@ __all__ = [
     "PolicyVersion",
     "Recurrence",
     "Reminder",
+    "RenderedExport",
     "RiskRole",
     "RiskRoleKind",
     "SurveyEmploymentType",

@@ -117,3 +117,24 @@ class Reminder(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user_id} @ {self.sent_at}"
+
+
+class RenderedExport(TenantModel):
+    """A version's PDF rendered in the background: embedding and subsetting the Japanese font takes seconds, so
+    it is done by a worker once a version is approved or published, not in the request. ``key`` is the SHA-256 of
+    what went into the file (content, version label, format); an edit or a publication changes it, and the stale
+    file is replaced by the next render."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="rendered_exports")
+    format = models.CharField(max_length=10)
+    key = models.CharField(max_length=64)
+    data = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["version", "format"], name="one_rendered_export_per_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}.{self.format}"

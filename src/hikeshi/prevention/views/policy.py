@@ -25,6 +25,7 @@ from hikeshi.prevention.policy_actions import (
     do_generate_documents,
     do_publish,
     export_version,
+    export_version_or_queue,
     version_label,
 )
 from hikeshi.tenancy.access import OrgAccess
@@ -152,9 +153,17 @@ def version_export(request: HttpRequest, access: OrgAccess, version_id: int) -> 
     version = _version_for(access, version_id)
     fmt = request.GET.get("format", "pdf")
     try:
-        data, content_type, filename = export_version(version, fmt)
+        if request.GET.get("wait") == "1":
+            exported: tuple[bytes, str, str] | None = export_version(version, fmt)
+        else:
+            exported = export_version_or_queue(version, fmt)
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+    if exported is None:
+        # Being rendered in the background: this page reloads the same address until the file is there.
+        context = {"version": version, "label": version_label(version), "format": fmt}
+        return render(request, "prevention/export_pending.html", context, status=202)
+    data, content_type, filename = exported
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
