@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from PIL import Image
 
 from hikeshi.api.actions import do_create_token
-from hikeshi.prevention.models import Assignment, Attempt, SurveyRun
+from hikeshi.prevention.models import Assignment, Attempt, Course, SurveyRun
 from hikeshi.prevention.photos import max_photo_bytes
 from hikeshi.prevention.survey_actions import do_create_run, do_send_run
 from hikeshi.prevention.training_actions import do_assign, do_seed_courses, do_submit_attempt
@@ -44,7 +44,9 @@ def _get(tenant: Tenant, path: str, secret: str | None = None) -> Any:
     )
 
 
-def test_training_courses_assignments_and_completion(alpha: Tenant) -> None:
+def test_training_courses_assignments_and_completion(alpha: Tenant, beta: Tenant) -> None:
+    Course.objects.filter(organization=beta.org).delete()
+    assert len(_get(beta, "training/courses").json()) == 2  # seeded on first use, like the training page
     courses = do_seed_courses(alpha.org)
     employee_course = next(c for c in courses if c.content_id == "employee")
     _staff(alpha.org, "営業部", 2)

@@ -45,6 +45,7 @@ from hikeshi.prevention.photos import (
     too_large_message,
 )
 from hikeshi.prevention.survey_results import MIN_GROUP, QuestionResult, run_results
+from hikeshi.prevention.training_actions import do_seed_courses
 from hikeshi.prevention.training_report import completion_by_department
 
 router = Router(tags=["prevention"])
@@ -136,9 +137,15 @@ def check(request: HttpRequest, org: str, payload: CheckIn) -> CheckOut:
 # --- training -------------------------------------------------------------------------------------------
 
 
-@router.get("/orgs/{org}/prevention/training/courses", response=list[CourseOut], summary="Training courses")
+@router.get(
+    "/orgs/{org}/prevention/training/courses",
+    response=list[CourseOut],
+    summary="Training courses (the starter courses are set up on first use)",
+)
 def list_courses(request: HttpRequest, org: str) -> list[CourseOut]:
     access = access_org_by_api(request, org).access
+    if not Course.objects.for_org(access.organization).exists():
+        do_seed_courses(access.organization)  # as the training page does on first visit
     return [
         CourseOut(
             id=c.pk,
