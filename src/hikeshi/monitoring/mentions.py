@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
+
 from hikeshi.analysis import CustomTerms, get_analyzer
 from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, MonitoringProfile, Post, Source
 from hikeshi.monitoring.routing import current_router
-from hikeshi.monitoring.sql import insert_rows
+from hikeshi.monitoring.sql import in_list, insert_rows
 from hikeshi.tenancy.models import Organization
 
 NEGATIVE_RISK = 0.4
@@ -101,11 +103,13 @@ def create_mentions(
     # Signatures before the lock: the lock serialises workers that share organisations.
     shapes = topics.shapes_of(w.post for w in wanted)
     profiles = lock_profiles(w.org_id for w in wanted)
-    done = set(
-        Mention.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
-            "post_id", "organization_id", "rule_id"
+    condition, params = in_list("post_id", sorted({p.pk for p in posts}), "bigint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT post_id, organization_id, rule_id FROM {Mention._meta.db_table} WHERE {condition}",  # noqa: S608
+            params,
         )
-    )
+        done = set(cursor.fetchall())
     todo = [w for w in wanted if (w.post.pk, w.org_id, w.rule_id) not in done]
     if not todo:
         return []
