@@ -145,3 +145,15 @@ def test_a_new_post_sets_every_column_of_the_model() -> None:
     post = _new_post(item("x", COMPLAINT), FEED)
     assert {f.attname for f in Post._meta.concrete_fields} <= post.__dict__.keys()
     assert post._state.adding and post.pk is None
+
+
+def test_the_benchmark_checks_topic_and_bucket_counts(alpha: Tenant) -> None:
+    from hikeshi.monitoring.bench import _check_counts
+
+    process_items([item(str(i), f"{COMPLAINT} その{i}", 20 - i) for i in range(4)], source_key=FEED, now=NOW)
+    assert _check_counts() == []
+    Topic.objects.filter(organization=alpha.org).update(post_count=99)
+    SeriesBucket.objects.filter(organization=alpha.org, series="org").update(mentions=0)
+    problems = _check_counts()
+    assert any(p.startswith("topic ") for p in problems)
+    assert any(p.startswith(f"organisation {alpha.org.pk}:") for p in problems)

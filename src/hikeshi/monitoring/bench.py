@@ -180,11 +180,52 @@ def _run(args: argparse.Namespace) -> int:
         f"cpu {cpu:.2f} s (all workers), wall {wall:.2f} s: {rate:,.0f} posts per cpu-second, "
         f"{args.posts / wall:,.0f} posts/s (wall)"
     )
+    problems = _check_counts()
+    if problems:
+        print("counts are wrong:", *problems[:10], sep="\n  ", file=sys.stderr)
+        return 1
+    print("checked: every topic's post count and every organisation's buckets match its mentions")
     measured = rate if args.workers == 1 else args.posts / wall
     if args.min_rate is not None and measured < args.min_rate:
         print(f"below --min-rate {args.min_rate:,.0f}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_counts() -> list[str]:
+    """What concurrent workers must not break: each topic counts its distinct posts once, and each
+    organisation's ``org`` buckets add up to its distinct mentioned posts."""
+    from django.db.models import Count, Sum
+
+    from hikeshi.monitoring.models import Mention, SeriesBucket, Topic
+
+    problems: list[str] = []
+    counted = dict(
+        Mention.objects.filter(topic__isnull=False)
+        .values("topic_id")
+        .annotate(n=Count("post_id", distinct=True))
+        .values_list("topic_id", "n")
+    )
+    for topic_id, post_count in Topic.objects.values_list("pk", "post_count"):
+        if counted.get(topic_id, 0) != post_count:
+            problems.append(f"topic {topic_id}: post_count {post_count}, {counted.get(topic_id, 0)} posts")
+    mentioned = dict(
+        Mention.objects.values("organization_id")
+        .annotate(n=Count("post_id", distinct=True))
+        .values_list("organization_id", "n")
+    )
+    bucketed = dict(
+        SeriesBucket.objects.filter(series="org")
+        .values("organization_id")
+        .annotate(n=Sum("mentions"))
+        .values_list("organization_id", "n")
+    )
+    for org_id in mentioned.keys() | bucketed.keys():
+        if mentioned.get(org_id, 0) != bucketed.get(org_id, 0):
+            problems.append(
+                f"organisation {org_id}: {mentioned.get(org_id)} posts, buckets {bucketed.get(org_id)}"
+            )
+    return problems
 
 
 def _fork_workers(items: list[Any], args: argparse.Namespace) -> float:

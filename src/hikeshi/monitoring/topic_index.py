@@ -139,7 +139,7 @@ def load(
         _catch_up(behind)
         for org_id, cached in behind.items():
             cached.prune(pruned_before)
-            if (cached.max_id, len(cached.members)) == stats[org_id]:
+            if (len(cached.members), cached.max_id) == stats[org_id]:
                 indexes[org_id] = cached
     whole = [o for o in org_ids if o not in indexes and stats.get(o, (0, 0))[0] <= CACHE_ORG_MEMBERS]
     if whole:
