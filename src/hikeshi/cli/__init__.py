@@ -28,6 +28,7 @@ BENCH_TARGETS: dict[str, str] = {
     "routing": "hikeshi.ingest.bench:main",
     "detection": "hikeshi.detection.bench:main",
     "pipeline": "hikeshi.monitoring.bench:main",
+    "pages": "hikeshi.monitoring.bench_pages:main",
     "alert-latency": "hikeshi.alerts.bench:main",
 }
 

@@ -173,6 +173,10 @@ class Topic(TenantModel):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["organization", "key"], name="topic_key_per_org")
         ]
+        indexes: ClassVar[list[models.Index]] = [
+            # The dashboard's "active topics": hottest first, without sorting every topic of the org.
+            models.Index(fields=["organization", "-level", "-last_activity"], name="topic_org_level_activity")
+        ]
 
     def __str__(self) -> str:
         return self.key
@@ -247,6 +251,11 @@ class Mention(TenantModel):
             models.Index(fields=["organization", "posted_at"], name="mention_org_time"),
             models.Index(fields=["organization", "risk"], name="mention_org_risk"),
             models.Index(fields=["organization", "bucket_start"], name="mention_org_bucket"),
+            # The feed's filters, each read newest first and stopped after one page (see views.feed).
+            models.Index(fields=["organization", "level", "posted_at"], name="mention_org_level_time"),
+            models.Index(fields=["source", "posted_at"], name="mention_source_time"),
+            models.Index(fields=["rule", "posted_at"], name="mention_rule_time"),
+            models.Index(fields=["topic", "posted_at"], name="mention_topic_time"),
         ]
 
 

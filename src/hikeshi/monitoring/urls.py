@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hikeshi.monitoring import views, views_manage
+from hikeshi.monitoring import views, views_feed, views_manage
 
 app_name = "monitoring"
 
@@ -9,7 +9,7 @@ P = "o/<slug:org>/monitoring/"
 urlpatterns = [
     path(P, views.monitoring_home, name="home"),
     path(P + "check/", views.check, name="check"),
-    path(P + "posts/", views.feed, name="feed"),
+    path(P + "posts/", views_feed.feed, name="feed"),
     path(P + "posts/<int:post_id>/", views.post_detail, name="post_detail"),
     path(P + "posts/<int:post_id>/feedback/", views.post_feedback, name="post_feedback"),
     path(P + "topics/<int:topic_id>/", views.topic_detail, name="topic_detail"),

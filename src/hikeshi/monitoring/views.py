@@ -1,4 +1,4 @@
-"""Monitoring pages: the dashboard, the post feed, a post, a topic, and the paste-and-judge check."""
+"""Monitoring pages: the dashboard, a post, a topic, and the paste-and-judge check (the feed: views_feed)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from datetime import datetime, timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,17 +25,13 @@ from hikeshi.monitoring.models import (
     PostFeedback,
     SeriesBucket,
     SeriesState,
-    Source,
     Topic,
 )
-from hikeshi.monitoring.search import search_mentions
 from hikeshi.tenancy.access import OrgAccess
 from hikeshi.tenancy.decorators import org_view
 
 MAX_POSTS = 200
 MAX_POST_CHARS = 2000
-LEVELS = ("none", "low", "medium", "high", "critical")
-PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 RISK_LABELS = {0: _("0 平常"), 1: _("1 注意"), 2: _("2 警戒"), 3: _("3 炎上"), 4: _("4 大炎上")}
 
 
@@ -131,61 +124,6 @@ def _dashboard(request: HttpRequest, access: OrgAccess) -> HttpResponse:
             "riskiest": riskiest,
             "topics": topics,
         },
-    )
-
-
-class FeedFilters(forms.Form):
-    q = forms.CharField(label=_("検索"), required=False, max_length=200)
-    source = forms.TypedChoiceField(label=_("ソース"), required=False, coerce=int, empty_value=None)
-    category = forms.ChoiceField(label=_("分類"), required=False)
-    level = forms.ChoiceField(
-        label=_("リスク"), required=False, choices=[("", "—")] + [(v, v) for v in LEVELS]
-    )
-    period = forms.ChoiceField(
-        label=_("期間"),
-        required=False,
-        choices=[("", _("すべて")), ("24h", _("24時間")), ("7d", _("7日")), ("30d", _("30日"))],
-    )
-    rule = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: object, sources: list[Source], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["source"].choices = [("", "—")] + [(s.pk, str(s)) for s in sources]  # type: ignore[attr-defined]
-        self.fields["category"].choices = [("", "—")] + [(c, c) for c in CATEGORY_CODES]  # type: ignore[attr-defined]
-
-
-@org_view(require="staff")
-@require_http_methods(["GET"])
-def feed(request: HttpRequest, access: OrgAccess) -> HttpResponse:
-    org = access.organization
-    sources = list(Source.objects.for_org(org))
-    filters = FeedFilters(request.GET or None, sources=sources)
-    mentions: QuerySet[Mention] = (
-        Mention.objects.for_org(org).select_related("post", "rule").order_by("-posted_at", "-id")
-    )
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["source"]:
-            mentions = mentions.filter(source_id=data["source"])
-        if data["category"]:
-            # JSON containment is not portable to SQLite; the codes are fixed identifiers, so a quoted
-            # match on the JSON text is exact.
-            mentions = mentions.annotate(category_text=Cast("categories", TextField())).filter(
-                category_text__contains=f'"{data["category"]}"'
-            )
-        if data["level"]:
-            mentions = mentions.filter(level=data["level"])
-        if data["period"]:
-            mentions = mentions.filter(posted_at__gte=timezone.now() - PERIODS[data["period"]])
-        if data["rule"]:
-            mentions = mentions.filter(rule_id=data["rule"])
-        if data["q"]:
-            mentions = search_mentions(mentions, data["q"])
-    page = Paginator(mentions, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request, "monitoring/feed.html", {"filters": filters, "page": page, "query": query.urlencode()}
     )
 
 
