@@ -90,6 +90,19 @@ def test_hostile_post_is_inert_and_feedback_is_stored(alpha: Tenant) -> None:
     assert response.status_code == 302
     feedback = PostFeedback.objects.get(organization=alpha.org, post_id=mention.post_id)
     assert (feedback.verdict, feedback.category) == ("risky", "safety_incident")
+    # From htmx (the buttons' hx-post): the judgement card comes back with the stored verdict.
+    card = client.post(
+        f"/o/alpha/monitoring/posts/{mention.post_id}/feedback/",
+        {"verdict": "not_risky", "category": ""},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert card.startswith('<div class="card" id="feedback">') and 'data-testid="feedback-recorded"' in card
+    feedback.refresh_from_db()
+    assert feedback.verdict == "not_risky"
+    bad = client.post(
+        f"/o/alpha/monitoring/posts/{mention.post_id}/feedback/", {"verdict": "maybe"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "monitoring-warning" in bad
 
 
 def test_rules_sources_and_dead_letters_pages(alpha: Tenant, django_capture_on_commit_callbacks: Any) -> None:

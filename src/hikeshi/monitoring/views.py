@@ -168,21 +168,44 @@ def post_detail(request: HttpRequest, access: OrgAccess, post_id: int) -> HttpRe
 @org_view(require="staff")
 @require_POST
 def post_feedback(request: HttpRequest, access: OrgAccess, post_id: int) -> HttpResponse:
+    """Record the operator's verdict. From htmx: the judgement card, re-rendered; else a redirect."""
     mention = _org_mention(access, post_id)
     category = request.POST.get("category", "")
     if category and category not in CATEGORY_CODES:
         category = ""
+    error = ""
+    feedback: PostFeedback | None
     try:
-        do_record_feedback(
+        feedback = do_record_feedback(
             access.organization,
             mention.post,
             user=request.user,  # type: ignore[arg-type]
             verdict=request.POST.get("verdict", ""),
             category=category,
         )
-        messages.success(request, _t("判定を記録しました。"))
     except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
+        error = "; ".join(exc.messages)
+        feedback = (
+            PostFeedback.objects.for_org(access.organization)
+            .filter(post=mention.post, user=request.user)
+            .first()
+        )
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "monitoring/_feedback.html",
+            {
+                "post": mention.post,
+                "feedback": feedback,
+                "feedback_error": error,
+                "categories": CATEGORY_CODES,
+                "verdicts": FeedbackVerdict.choices,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _t("判定を記録しました。"))
     return redirect("monitoring:post_detail", access.organization.slug, post_id)
 
 
