@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import sys
 import threading
@@ -51,7 +52,9 @@ def test_unimportable_model_module_falls_back(monkeypatch: pytest.MonkeyPatch) -
 def test_status_names_versions_and_tokenizer(analyzer: Analyzer) -> None:
     status = analyzer.status()
     assert status["tokenizer"] == "MeCab+ipadic"
-    assert "rules 2025" in status["rules_version"]
+    assert re.fullmatch(
+        r"concepts \d{4}\.\d+\.\d+, rules \d{4}\.\d+\.\d+, modifiers .+", status["rules_version"]
+    )
     assert status["rules"] > 50 and status["concept_terms"] > 1000
 
 

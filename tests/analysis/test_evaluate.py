@@ -145,6 +145,7 @@ def test_rtp_lx_halves_are_disjoint_and_fixed() -> None:
     train, dev = data.load_rtp_lx("train"), data.load_rtp_lx("dev")
     assert (len(train), len(dev)) == (262, 263)
     assert not set(train.texts) & set(dev.texts)
+    assert sorted(data.load_rtp_lx("all").texts) == sorted(train.texts + dev.texts)
 
 
 @needs_shared
@@ -153,9 +154,12 @@ def test_model_sections_report_held_out_figures(capsys: pytest.CaptureFixture[st
         pytest.skip("shipped models not built")
     assert evaluate.main(["--section", "toxicity", "--section", "wrongdoing", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["toxicity"]["n"] == 263 and report["wrongdoing"]["n"] == 1996
+    assert report["toxicity"]["n"] == 525 and report["wrongdoing"]["n"] == 1996
     assert report["wrongdoing"]["accuracy"] > 0.6  # far above the 0.5 of a coin
-    assert sum(b["count"] for b in report["toxicity"]["reliability"]) == 263
+    assert "cross-validation" in report["toxicity"]["dataset"]
+    # every repeat of the cross-validation scores every row once
+    repeats = len(report["toxicity"]["per_repeat"])
+    assert repeats >= 2 and sum(b["count"] for b in report["toxicity"]["reliability"]) == 525 * repeats
 
 
 def test_cases_section_runs_the_real_analyzer(

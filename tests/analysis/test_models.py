@@ -72,6 +72,19 @@ def test_hash_settings_are_validated() -> None:
         term_hashes(["とても長い言葉です"])
 
 
+def test_distinct_ngrams_get_distinct_hashes() -> None:
+    # Format 2 hashed code x (a small per-position integer) x one constant, so these pairs collided.
+    pairs = [("ざまあ", "エッチ"), ("ゴキブリ", "しゃぶっ")]
+    for left, right in pairs:
+        assert term_hashes([left])[0] != term_hashes([right])[0]
+    # Every distinct 1-4-gram of a few thousand characters of varied text: no 64-bit collision.
+    text = "".join(chr(code) for code in range(0x3041, 0x3097)) + "東京大阪名古屋福岡札幌仙台広島" * 3
+    text += "".join(chr(0x4E00 + (i * 37) % 2000) for i in range(3000))
+    grams = sorted({text[i : i + n] for n in range(1, 5) for i in range(len(text) - n + 1)})
+    grams = [g for g in grams if len(normalise(g)) == len(g)]
+    assert len(set(term_hashes(grams).tolist())) == len(grams)
+
+
 def test_lexicon_hits_count_exact_terms_after_normalisation() -> None:
     hashes = np.sort(term_hashes(["クズ", "死ね"]))
     tiers = np.array([0, 0], dtype=np.int64)

@@ -186,14 +186,37 @@ def _load_models(model_dir: pathlib.Path | None) -> Any:
 
 
 def evaluate_toxicity(data_dir: pathlib.Path | None, model_dir: pathlib.Path | None) -> dict[str, Any]:
+    """The dev-half figure of the shipped toxicity model: its repeated k-fold cross-validation.
+
+    The shipped model trains on every shared RTP-LX row, so scoring it on them would measure nothing; the
+    training run cross-validates the whole pipeline over the same rows and stores the result in
+    ``model_info.json``, which this section reports (after checking the shared rows are the ones it used).
+    """
     try:
-        dev = load_rtp_lx("dev", data_dir)
+        rows = load_rtp_lx("all", data_dir)
     except DataUnavailable as exc:
         raise SectionSkipped(str(exc)) from exc
-    probs = _load_models(model_dir).predict(dev.texts)["toxicity"]
-    return _model_report(
-        probs.tolist(), dev.labels, "RTP-LX ja dev half (id % 4 == 2), toxic = mean Toxicity >= 3"
-    )
+    info = _load_models(model_dir).info()
+    metrics = info.get("metrics")
+    toxicity = metrics.get("toxicity") if isinstance(metrics, dict) else None
+    cv = toxicity.get("cv_dev_half") if isinstance(toxicity, dict) else None
+    if not isinstance(cv, dict):
+        raise SectionSkipped("model_info.json has no cross-validated toxicity figure (run `make train`)")
+    scores = cv["scores"]
+    if (scores["n"], scores["positives"]) != (len(rows), sum(rows.labels)):
+        raise SectionSkipped(
+            f"the models were cross-validated on {scores['n']} RTP-LX rows, the shared data holds {len(rows)}"
+            " (run `make train`)"
+        )
+    return {
+        "dataset": f"RTP-LX ja dev half (all {len(rows)} shared rows), toxic = mean Toxicity >= 3 — "
+        f"{cv['protocol']}; computed by the training run of {info.get('trained_date')}",
+        **scores,
+        "f1_sd_over_repeats": cv["f1_sd_over_repeats"],
+        "per_repeat": cv["per_repeat"],
+        "ece": cv["ece"],
+        "reliability": cv["reliability"],
+    }
 
 
 def evaluate_wrongdoing(data_dir: pathlib.Path | None, model_dir: pathlib.Path | None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-MODEL_FORMAT_VERSION = 2
+MODEL_FORMAT_VERSION = 3
 HEADS: tuple[str, ...] = ("toxicity", "wrongdoing")
 # The multi-label head: ``category.npz``; ``predict`` returns one ``"category:<code>"`` key per category.
 CATEGORY_HEAD = "category"
@@ -40,12 +40,13 @@ _BOS, _EOS, _SEP = "\x02", "\x03", "\x00"
 # Controls become spaces; NUL only separates texts inside a batch, so user NULs are cleaned first.
 _USER_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-# One odd multiplier per position inside the n-gram (so "ab" and "ba" hash apart), a salt per order
-# (so an n-gram never equals one of another order), and a final mix that spreads the bits.
+# A polynomial hash over the code points (each n-gram extends its prefix: h = h * BASE + code, mod 2**64),
+# a salt per order (so an n-gram never equals one of another order), and a final bijective mix that spreads
+# the bits. Format 2 summed code x a small per-position multiple of one constant, so every n-gram hash was
+# that constant times a small integer: 18% of the distinct n-grams of the training texts shared a 64-bit hash
+# with another n-gram (「ざまあ」 = 「エッチ」, 「ごきぶり」 = 「しゃぶっ」).
 _MAX_ORDER = 5
-_POSITION_MULTIPLIERS = [
-    np.uint64((0x9E3779B97F4A7C15 * (7 + 2 * pos)) & 0xFFFFFFFFFFFFFFFF | 1) for pos in range(5)
-]
+_BASE = np.uint64((0x100000001B3 * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF | 1)  # large odd: prefixes spread
 _ORDER_SALTS = [np.uint64((0xD6E8FEB86659FD93 * (order + 3)) & 0xFFFFFFFFFFFFFFFF) for order in range(6)]
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SHIFT_31 = np.uint64(31)
@@ -121,7 +122,7 @@ def term_hashes(terms: Sequence[str]) -> npt.NDArray[np.uint64]:
         codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         raw = np.zeros(1, dtype=np.uint64)
         for pos in range(len(folded)):
-            raw = raw + codes[pos : pos + 1] * _POSITION_MULTIPLIERS[pos]
+            raw = raw * _BASE + codes[pos : pos + 1]
         out[index] = _mix(raw, len(folded))[0]
     return out
 
@@ -147,8 +148,8 @@ def hash_ngrams(texts: Sequence[str], orders: Sequence[int], bits: int) -> Hashe
         count = length - n + 1
         if count <= 0:
             break
-        # The raw sum of order n extends that of order n-1 by one character.
-        raw = raw[:count] + codes[n - 1 : n - 1 + count] * _POSITION_MULTIPLIERS[n - 1]
+        # The raw hash of order n extends that of order n-1 by one character.
+        raw = raw[:count] * _BASE + codes[n - 1 : n - 1 + count]
         if n not in wanted:
             continue
         # Valid when the n-gram stays inside one text: it neither starts at nor spans a separator.

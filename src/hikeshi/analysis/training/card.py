@@ -87,14 +87,15 @@ def render_model_card(info: dict[str, Any]) -> str:
         "",
         "Label: toxic when the mean RTP-LX Toxicity rating is 3 or more; threshold 0.5 on the probability.",
         "",
-        f"- RTP-LX dev half (never trained on): {_scores_line(tox['rtp_lx_dev_half'])}; "
-        f"ECE {tox['rtp_lx_dev_half']['ece']:.3f}.",
-        f"- 5-fold CV on the training half (model and calibration refitted per fold): "
-        f"{_scores_line(tox['cv_training_half'])}; ECE {tox['cv_training_half']['ece']:.3f}.",
+        f"- Trained on all {tox['cv_dev_half']['scores']['n']} shared RTP-LX rows (the project's dev half) "
+        "plus the team rows.",
+        f"- Dev-half figure, {tox['cv_dev_half']['protocol']}: {_scores_line(tox['cv_dev_half'])}; "
+        f"F1 standard deviation over the repeats {tox['cv_dev_half']['f1_sd_over_repeats']:.3f}; "
+        f"ECE {tox['cv_dev_half']['ece']:.3f}.",
         "",
-        "Reliability on the dev half:",
+        "Reliability of the cross-validated probabilities (every repeat):",
         "",
-        *_reliability_rows(tox["rtp_lx_dev_half"]),
+        *_reliability_rows(tox["cv_dev_half"]),
         "",
         "## Confessed wrongdoing (`wrongdoing`)",
         "",
@@ -111,7 +112,7 @@ def render_model_card(info: dict[str, Any]) -> str:
         *_category_section(info["metrics"].get("category")),
         "## Limits",
         "",
-        "- RTP-LX is translated English web text, not Japanese SNS posts, and its training half has 262 rows;",
+        "- RTP-LX is translated English web text, not Japanese SNS posts, and only 525 rows are shared;",
         "  the toxicity figures have wide confidence intervals (±0.05 or more) and transfer to posts is unmeasured.",
         "- The wrongdoing head reads surface n-grams; JCommonsenseMorality's minimal pairs need world knowledge",
         "  a linear model lacks, so about one sentence in three is misjudged.",

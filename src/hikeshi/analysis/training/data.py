@@ -4,8 +4,10 @@ Only the standard library and numpy: ``hikeshi eval`` imports this module, and i
 training dependencies (scikit-learn, scipy).
 
 Splits (documented in docs/analysis-evaluation.md, never changed silently):
-- RTP-LX Japanese: the shared copy holds the even ids. Rows with ``id % 4 == 0`` are the TRAINING half,
-  rows with ``id % 4 == 2`` the DEV half. The shipped toxicity model never sees the dev half.
+- RTP-LX Japanese: the shared copy holds the even ids (the project's "dev half"; the odd ids are held back
+  by the project's owners). The shipped toxicity model trains on ALL of them; its figure is a repeated
+  k-fold cross-validation over them in which every fold refits the whole pipeline. The older quarters
+  (``id % 4 == 0`` / ``id % 4 == 2``) stay loadable as ``"train"`` / ``"dev"`` for comparisons.
 - JCommonsenseMorality: ``data_train.csv`` trains, ``data_val.csv`` is only evaluated on.
 """
 
@@ -75,10 +77,11 @@ def _require(path: pathlib.Path) -> pathlib.Path:
 
 
 def load_rtp_lx(half: str, data_dir: pathlib.Path | None = None) -> LabelledTexts:
-    """RTP-LX Japanese rows of one half ("train" or "dev"); label 1 = mean Toxicity >= 3."""
-    remainder = {"train": 0, "dev": 2}.get(half)
-    if remainder is None:
-        raise ValueError(f"RTP-LX half must be 'train' or 'dev', got {half!r}")
+    """RTP-LX Japanese rows: ``"all"`` (every shared row), or the quarters ``"train"`` (id % 4 == 0) and
+    ``"dev"`` (id % 4 == 2); label 1 = mean Toxicity >= 3."""
+    remainder = {"train": 0, "dev": 2, "all": None}.get(half, -1)
+    if remainder == -1:
+        raise ValueError(f"RTP-LX half must be 'all', 'train' or 'dev', got {half!r}")
     path = _require((data_dir or shared_data_dir()) / RTP_LX_FILE)
     texts: list[str] = []
     labels: list[int] = []
@@ -95,7 +98,7 @@ def load_rtp_lx(half: str, data_dir: pathlib.Path | None = None) -> LabelledText
                 raise DataUnavailable(f"{path}:{line_no}: malformed RTP-LX row: {exc}") from exc
             if not isinstance(text, str):
                 raise DataUnavailable(f"{path}:{line_no}: text is not a string")
-            if row_id % 4 == remainder:
+            if remainder is None or row_id % 4 == remainder:
                 texts.append(text)
                 labels.append(int(toxicity >= TOXIC_THRESHOLD))
     return LabelledTexts(texts, labels, f"rtp-lx-ja/{half}")

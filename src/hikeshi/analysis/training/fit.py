@@ -58,6 +58,9 @@ class LinearSettings:
     calibration: str  # "platt" or "isotonic"
     tfidf: bool = False
     extra_weight: float = 1.0  # sample weight of team-written rows next to the public dataset's rows
+    # "lbfgs" on all buckets, or "liblinear" on the buckets some training row uses (the same L2 model up to
+    # liblinear's penalised intercept; much faster when rows are few and buckets many).
+    solver: str = "lbfgs"
 
 
 def inverse_document_frequency(texts: Sequence[str], orders: Sequence[int], bits: int) -> FloatArray:
@@ -90,12 +93,33 @@ def feature_matrix(
     return sp.hstack([ngrams, sp.csr_matrix(np.log1p(hits))]).tocsr()
 
 
+@dataclass(frozen=True)
+class FittedLinear:
+    """A fitted linear model over all columns of ``x`` (weights of unused columns are zero)."""
+
+    coef: FloatArray
+    intercept: float
+
+    def decision_function(self, x: sp.csr_matrix) -> FloatArray:
+        out: FloatArray = np.asarray(x @ self.coef, dtype=np.float64) + self.intercept
+        return out
+
+
 def _fit_lr(
     x: sp.csr_matrix, y: IntArray, settings: LinearSettings, sample_weight: FloatArray | None = None
-) -> LogisticRegression:
+) -> FittedLinear:
+    if settings.solver == "liblinear":
+        used = np.unique(x.indices)
+        model = LogisticRegression(
+            C=settings.c, class_weight=settings.class_weight, solver="liblinear", max_iter=3000
+        )
+        model.fit(x[:, used], y, sample_weight=sample_weight)
+        coef = np.zeros(x.shape[1], dtype=np.float64)
+        coef[used] = model.coef_[0]
+        return FittedLinear(coef, float(model.intercept_[0]))
     model = LogisticRegression(C=settings.c, class_weight=settings.class_weight, max_iter=3000)
     model.fit(x, y, sample_weight=sample_weight)
-    return model
+    return FittedLinear(np.asarray(model.coef_[0], dtype=np.float64), float(model.intercept_[0]))
 
 
 def out_of_fold_scores(
@@ -163,12 +187,12 @@ def fit_linear_head(
     With idf, the stored weights are coefficient x idf, so run time sums them and divides by the norm.
     """
     model = _fit_lr(x, y, settings, sample_weight)
-    coef = model.coef_[0]
+    coef = model.coef
     n_buckets = 1 << settings.bits
     ngram_weights = coef[:n_buckets] if idf is None else coef[:n_buckets] * idf
     arrays: dict[str, npt.NDArray[Any]] = {
         "weights": ngram_weights.astype(np.float32),
-        "bias": np.array(model.intercept_[0], dtype=np.float64),
+        "bias": np.array(model.intercept, dtype=np.float64),
     }
     if lexicon is not None and lexicon.n_tiers:
         arrays["lexicon_hashes"] = lexicon.hashes

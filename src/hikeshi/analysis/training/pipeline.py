@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from hikeshi.analysis.models import (
     CATEGORY_HEAD,
@@ -46,7 +46,7 @@ from hikeshi.analysis.training.metrics import binary_scores, expected_calibratio
 Log = Callable[[str], None]
 
 TOXICITY_SETTINGS = LinearSettings(
-    orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight="balanced", calibration="platt"
+    orders=(1, 2, 3, 4), bits=18, c=64.0, class_weight="balanced", calibration="platt", solver="liblinear"
 )
 WRONGDOING_SETTINGS = LinearSettings(
     orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight=None, calibration="isotonic", extra_weight=3.0
@@ -56,12 +56,22 @@ TEAM_WRONGDOING_FILE = "wrongdoing_team.tsv"
 TOXICITY_LEXICON_FILE = "toxicity_lexicon.tsv"
 FOLDS = 5
 SEED = 20260101
+TOXICITY_CV_FOLDS = 10
+TOXICITY_CV_REPEATS = 3
+TOXICITY_CV_PROTOCOL = (
+    f"{TOXICITY_CV_FOLDS}-fold stratified cross-validation repeated {TOXICITY_CV_REPEATS} times over all "
+    "shared RTP-LX rows (the project's dev half, even ids); every fold refits the whole pipeline (lexicon "
+    "and n-gram features, logistic regression on the fold's rows + the team rows, Platt calibration on "
+    f"{FOLDS}-fold out-of-fold scores of the fold's rows; fixed threshold 0.5) and scores only its held-out "
+    "tenth; figures are the mean over the repeats, each repeat pooling its ten held-out tenths"
+)
 
 DATA_SOURCES = [
     {
         "name": "RTP-LX Japanese (microsoft/RTP-LX, RTP_LX_JA.json V1.0)",
         "licence": "MIT (English source RealToxicityPrompts: Apache-2.0)",
-        "use": "toxicity: training half = rows with id % 4 == 0 of the shared even ids; dev half id % 4 == 2 held out",
+        "use": "toxicity: all shared rows (the even ids, the project's dev half) train the shipped model; "
+        "its figure is a repeated 10-fold cross-validation over them (odd ids held back by the project)",
     },
     {
         "name": "JCommonsenseMorality (Language-Media-Lab/commonsense-moral-ja)",
@@ -134,35 +144,55 @@ def fit_toxicity(
 
 
 def cross_validated_toxicity(
-    train: LabelledTexts, team: LabelledTexts, lexicon: Lexicon, settings: LinearSettings
+    rows: LabelledTexts, team: LabelledTexts, lexicon: Lexicon, settings: LinearSettings
 ) -> FloatArray:
-    """Calibrated probabilities for every training row from a model and calibrator that never saw it."""
-    probs = np.zeros(len(train), dtype=np.float64)
-    outer = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED + 1)
-    for fold_train, fold_test in outer.split(np.zeros(len(train)), train.labels):
+    """Per repeat, a calibrated probability for every row from a pipeline (features, model, calibration)
+    fitted without it: shape (repeats, rows)."""
+    probs = np.zeros((TOXICITY_CV_REPEATS, len(rows)), dtype=np.float64)
+    splitter = RepeatedStratifiedKFold(
+        n_splits=TOXICITY_CV_FOLDS, n_repeats=TOXICITY_CV_REPEATS, random_state=SEED + 1
+    )
+    for index, (fold_train, fold_test) in enumerate(splitter.split(np.zeros(len(rows)), rows.labels)):
         fold = LabelledTexts(
-            [train.texts[i] for i in fold_train], [train.labels[i] for i in fold_train], "fold"
+            [rows.texts[i] for i in fold_train], [rows.labels[i] for i in fold_train], "fold"
         )
         head = fit_toxicity(fold, team, lexicon, settings)
-        probs[fold_test] = probabilities(head, [train.texts[i] for i in fold_test])
+        probs[index // TOXICITY_CV_FOLDS, fold_test] = probabilities(head, [rows.texts[i] for i in fold_test])
     return probs
 
 
+def repeated_cv_report(probs: FloatArray, labels: list[int]) -> dict[str, object]:
+    """Scores at 0.5 per repeat, their mean and spread, and calibration over every repeat's predictions."""
+    per_repeat = [binary_scores(row, labels).as_dict() for row in probs]
+    report = held_out_report(probs.reshape(-1), labels * probs.shape[0])
+    mean = {
+        key: round(float(np.mean([r[key] for r in per_repeat])), 4)
+        for key in ("precision", "recall", "f1", "accuracy")
+    }
+    f1s = [float(r["f1"]) for r in per_repeat]
+    report["scores"] = {**mean, "n": len(labels), "positives": int(sum(labels))}
+    report["f1_sd_over_repeats"] = round(float(np.std(f1s)), 4)
+    report["per_repeat"] = per_repeat
+    report["protocol"] = TOXICITY_CV_PROTOCOL
+    return report
+
+
 def train_toxicity(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dict[str, object]]:
-    train, dev = load_rtp_lx("train", data_dir), load_rtp_lx("dev", data_dir)
+    rows = load_rtp_lx("all", data_dir)
     team = load_team_sentences(TEAM_TOXICITY_FILE)
     settings = TOXICITY_SETTINGS
     lexicon = Lexicon.build(load_lexicon(TOXICITY_LEXICON_FILE), settings.orders)
     log(
-        f"toxicity: {len(train)} RTP-LX training rows ({sum(train.labels)} toxic) + {len(team)} team rows, "
+        f"toxicity: {len(rows)} RTP-LX rows ({sum(rows.labels)} toxic) + {len(team)} team rows, "
         f"lexicon {lexicon.hashes.size} terms in {lexicon.n_tiers} tiers"
     )
-    cv = held_out_report(cross_validated_toxicity(train, team, lexicon, settings), train.labels)
-    log(f"toxicity: 5-fold CV on the training half: {cv['scores']}  ECE {cv['ece']}")
-    head = fit_toxicity(train, team, lexicon, settings)
-    dev_report = held_out_report(probabilities(head, dev.texts), dev.labels)
-    log(f"toxicity: RTP-LX dev half (never trained on): {dev_report['scores']}  ECE {dev_report['ece']}")
-    return head, {"cv_training_half": cv, "rtp_lx_dev_half": dev_report, "settings": settings.__dict__}
+    cv = repeated_cv_report(cross_validated_toxicity(rows, team, lexicon, settings), rows.labels)
+    log(
+        f"toxicity: {TOXICITY_CV_FOLDS}-fold CV x {TOXICITY_CV_REPEATS} over the dev half: {cv['scores']} "
+        f"(F1 sd {cv['f1_sd_over_repeats']})  ECE {cv['ece']}"
+    )
+    head = fit_toxicity(rows, team, lexicon, settings)
+    return head, {"cv_dev_half": cv, "settings": settings.__dict__}
 
 
 def wrongdoing_team_rows() -> LabelledTexts:
