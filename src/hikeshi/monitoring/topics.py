@@ -134,7 +134,8 @@ def _band_hash_rows(signatures: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64
 
 
 def _band_hashes(signature: Signature) -> npt.NDArray[np.uint64]:
-    return _band_hash_rows(signature.reshape(1, -1))[0]
+    row: npt.NDArray[np.uint64] = _band_hash_rows(signature.reshape(1, -1))[0]
+    return row
 
 
 def band_keys(org_id: int, signature: Signature) -> list[int]:
