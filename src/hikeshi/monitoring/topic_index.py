@@ -101,7 +101,7 @@ def _database() -> str:
     return f"{connection.vendor}:{connection.settings_dict['NAME']}"
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any) -> datetime:
     """``seen`` as read by a raw cursor: aware on PostgreSQL, naive UTC (or text) on SQLite."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -193,7 +193,7 @@ def _rows(condition: str, params: list[Any]) -> list[tuple[Any, ...]]:
 def _member(row: tuple[Any, ...]) -> Member:
     pk, _org_id, topic_id, key, seen, signature = row
     value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
-    return Member(int(topic_id), value, str(key), _aware(seen), int(pk))
+    return Member(int(topic_id), value, str(key), aware(seen), int(pk))
 
 
 def _bands_of_members(member_ids: list[int]) -> list[tuple[int, int]]:

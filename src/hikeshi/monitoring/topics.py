@@ -17,6 +17,7 @@ created by this call are added, so a re-run batch does not grow topics twice.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,13 +26,15 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
+from django.db import connection
+from django.db.models.base import ModelState
 
 from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
 from hikeshi.monitoring import topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
-from hikeshi.monitoring.sql import insert_rows
-from hikeshi.monitoring.topic_index import Member, OrgIndex
+from hikeshi.monitoring.sql import in_list, insert_rows
+from hikeshi.monitoring.topic_index import Member, OrgIndex, aware
 
 INDEX_MEMORY = timedelta(days=3)
 """Posts older than this (before the newest post of a batch) stop attracting new ones; topics stay."""
@@ -235,7 +238,7 @@ def assign_topics(
                 index.by_band[key].append(member)
             signature = None if shape.signature is None else shape.signature.tobytes()
             new_members.append(_NewMember(org_id, member, shape.key, post.published_at, signature, keys))
-    stored = Topic.objects.in_bulk({topic_id for topic_id, _site, _seen in growth})
+    stored = _stored_topics(sorted({topic_id for topic_id, _site, _seen in growth}))
     for topic_id, site, seen in growth:
         _grow(stored[topic_id], site, seen)
 
@@ -248,6 +251,39 @@ def assign_topics(
         indexes[new_member.org_id].add_stored(new_member.member)
     topic_index.keep(indexes)
     return result
+
+
+def _stored_topics(ids: list[int]) -> dict[int, Topic]:
+    """The topics posts of the batch join, with the columns a batch reads and writes (the others are
+    left deferred: reading one loads it as for any deferred field). Plain SQL and instances built
+    without ``Model.__init__``: a batch joins hundreds of topics (``in_bulk`` cost 5 % of a batch)."""
+    if not ids:
+        return {}
+    condition, params = in_list("id", ids, "bigint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, organization_id, key, first_post_id, post_count, sources, first_seen, last_activity "  # noqa: S608
+            f"FROM {Topic._meta.db_table} WHERE {condition}",
+            params,
+        )
+        rows = cursor.fetchall()
+    stored: dict[int, Topic] = {}
+    for pk, org_id, key, first_post_id, post_count, sources, first_seen, last_activity in rows:
+        topic = Topic.__new__(Topic)
+        topic._state = ModelState()
+        topic._state.adding, topic._state.db = False, connection.alias
+        topic.__dict__.update(
+            id=pk,
+            organization_id=org_id,
+            key=key,
+            first_post_id=first_post_id,
+            post_count=post_count,
+            sources=json.loads(sources) if isinstance(sources, str) else sources,
+            first_seen=aware(first_seen),
+            last_activity=aware(last_activity),
+        )
+        stored[pk] = topic
+    return stored
 
 
 def _place(
