@@ -452,7 +452,7 @@ def save_category_head(path: pathlib.Path, head: CategoryHead) -> None:
         bits=np.array(head.bits),
         codes=np.array(head.codes),
         rows=head.rows,
-        weights=head.weights,
+        weights=head.weights.astype(np.float16),  # float32 at load; training rounds them the same way
         bias=head.bias,
         lexicon_hashes=head.lexicon_hashes,
         lexicon_members=head.lexicon_members,
