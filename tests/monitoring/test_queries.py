@@ -33,7 +33,8 @@ PINNED = {
     "feed rule": 8,
     "feed period": 8,
     "feed category": 9,  # + the scan window's edge
-    "feed search": 10,  # + the FTS match list; ids, then rows (views_feed.driven_page)
+    # + the match list; SQLite: ids, then rows (views_feed.driven_page); PostgreSQL: the rows
+    "feed search": 10 if connection.vendor == "sqlite" else 9,
     "feed search short": 9,  # + the scan window's edge
     "feed older": 8,
     "post": 8,
