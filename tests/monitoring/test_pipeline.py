@@ -157,3 +157,15 @@ def test_the_benchmark_checks_topic_and_bucket_counts(alpha: Tenant) -> None:
     problems = _check_counts()
     assert any(p.startswith("topic ") for p in problems)
     assert any(p.startswith(f"organisation {alpha.org.pk}:") for p in problems)
+
+
+@pytest.mark.parametrize(
+    "text", [COMPLAINT, "【悲報】 " + COMPLAINT + " https://x.example/1", "。。。", "ｻﾝﾌﾟﾙ食品"]
+)
+def test_the_stored_content_hash_is_the_dedup_content_key(text: str) -> None:
+    from hikeshi.ingest.dedup import content_form, content_key
+    from hikeshi.monitoring.pipeline import _new_post
+
+    post = _new_post(item("x", text), FEED)
+    assert post.content_hash == (content_key(text) or "")
+    assert post._content_form == content_form(text)  # type: ignore[attr-defined]

@@ -90,7 +90,12 @@ def _prepared(
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
     columns += [[value] * len(rows) for value in extra]
     for index, adapt in adapters:
-        columns[index] = list(map(adapt, columns[index]))
+        if adapt is _sqlite_utc_datetime:
+            # Few distinct values per column (a post's time for each of its mentions, 5-minute buckets).
+            memo: dict[Any, Any] = {}
+            columns[index] = [memo[v] if v in memo else memo.setdefault(v, adapt(v)) for v in columns[index]]
+        else:
+            columns[index] = list(map(adapt, columns[index]))
     return list(zip(*columns, strict=True))
 
 

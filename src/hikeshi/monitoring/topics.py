@@ -100,7 +100,8 @@ def shapes_of(posts: Iterable[Post]) -> dict[int, Shape]:
                 + hashlib.blake2b(f"{site_of(post)}\x1f{post.pk}".encode(), digest_size=16).hexdigest()
             )
         keys.append(key)
-        forms.append(content_form(post.text))
+        form = post.__dict__.get("_content_form")  # kept by pipeline._new_post
+        forms.append(form if form is not None else content_form(post.text))
     long_enough = [i for i, form in enumerate(forms) if len(form) >= PARAMS.min_chars]
     signatures = _HASHER.signatures([forms[i] for i in long_enough])
     bands = _band_hash_rows(signatures)
