@@ -181,3 +181,19 @@ def test_a_batch_that_rolls_back_leaves_nothing_in_the_cache(
     committed(item("b2", OTHER, 40))  # the same content as b: must not find b's rolled-back member
     topic = Topic.objects.get(pk=topic_of(alpha.org.pk, "b2"))
     assert topic.post_count == 1 and topic.first_post.source_id == "b2"
+
+
+def test_organisations_beyond_the_cache_bounds_are_read_per_batch(
+    alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed(item("a", STORY, 60), item("b", OTHER, 50))
+    topic_index.clear_cache()
+    monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)  # alpha has 2 members: too many to cache
+    with CaptureQueriesContext(connection) as queries:
+        committed(item("c", STORY + "!!", 40))
+    assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "a")  # found by its band keys
+    assert not topic_index._CACHE
+    member_reads = [q["sql"] for q in queries if "signature FROM monitoring_topicmember" in q["sql"]]
+    conditions = [sql.split(" WHERE ", 1)[1] for sql in member_reads]
+    assert any("content_key IN" in c for c in conditions)  # the members with the batch's keys ...
+    assert not [c for c in conditions if c.startswith("organization_id IN") and "content_key" not in c]

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from hikeshi.monitoring.models import Topic
 
 CACHE_MEMBERS = 100_000
-"""Members kept in memory per worker process, all organisations together (about 1 kB each)."""
+"""Members kept in memory per worker process, all organisations together (1–2 kB each: the signature
+alone is 512 bytes); also the most one batch reads whole."""
 CACHE_ORG_MEMBERS = 25_000
 """An organisation with more indexed members than this is loaded per batch, never cached."""
 
@@ -141,7 +142,15 @@ def load(
             cached.prune(pruned_before)
             if (len(cached.members), cached.max_id) == stats[org_id]:
                 indexes[org_id] = cached
-    whole = [o for o in org_ids if o not in indexes and stats.get(o, (0, 0))[0] <= CACHE_ORG_MEMBERS]
+    # Whole reads only as far as the cache can hold them: a batch touching many large organisations
+    # must not read millions of members at once.
+    room = CACHE_MEMBERS - sum(len(index.members) for index in indexes.values())
+    whole: list[int] = []
+    for org_id in org_ids:
+        count = stats.get(org_id, (0, 0))[0]
+        if org_id not in indexes and count <= min(CACHE_ORG_MEMBERS, room):
+            whole.append(org_id)
+            room -= count
     if whole:
         indexes.update(_load_whole(whole, stats))
     partial = [o for o in org_ids if o not in indexes]
