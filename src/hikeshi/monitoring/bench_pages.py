@@ -20,12 +20,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from hikeshi.monitoring.bench import _database
 
+KEPT_DATABASE = "hikeshi_bench_pages"
 PASSWORD = "bench-pages-passphrase-1"  # noqa: S105 (a throw-away benchmark user)
 
 
@@ -36,6 +39,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--data-dir", help="keep the database here and reuse it (SQLite only)")
     parser.add_argument("--database-url", help="postgres://… server to create the benchmark database on")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="PostgreSQL: keep the database (hikeshi_bench_pages) and reuse it on the next run",
+    )
     parser.add_argument("--max-p95-ms", type=float, default=None, help="exit 1 if a page's p95 is above")
     args = parser.parse_args(argv)
     if min(args.posts, args.orgs, args.repeat) < 1:
@@ -47,7 +55,8 @@ def main(argv: list[str]) -> int:
     if args.database_url and args.data_dir:
         print("hikeshi bench pages: --data-dir is for SQLite only", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="hikeshi-pages-") as temp, _database(args.database_url) as url:
+    database = _kept_database(args.database_url) if args.keep_database else _database(args.database_url)
+    with tempfile.TemporaryDirectory(prefix="hikeshi-pages-") as temp, database as url:
         data_dir = args.data_dir or temp
         os.makedirs(data_dir, exist_ok=True)
         os.environ["HIKESHI_DATA_DIR"] = data_dir
@@ -70,6 +79,20 @@ def main(argv: list[str]) -> int:
             from django.db import connections
 
             connections.close_all()
+
+
+@contextmanager
+def _kept_database(server_url: str | None) -> Iterator[str | None]:
+    """``hikeshi_bench_pages`` on the server of ``server_url``, created if missing and left in place."""
+    if not server_url:
+        yield None
+        return
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [KEPT_DATABASE]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{KEPT_DATABASE}"')
+    yield urlunsplit(urlsplit(server_url)._replace(path="/" + KEPT_DATABASE))
 
 
 def _setup(args: argparse.Namespace) -> tuple[Any, Any]:
