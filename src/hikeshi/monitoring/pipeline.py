@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -258,14 +259,14 @@ def _insert_posts(posts: list[Post]) -> None:
     their ids and behave as saved."""
     if not posts:
         return
-    attnames = [concrete_field(Post, name).attname for name in POST_FIELDS]
+    values = operator.attrgetter(*(concrete_field(Post, name).attname for name in POST_FIELDS))
     now = timezone.now()  # fetched_at is the real time, also when a replay passes its own clock
     for post in posts:
         post.fetched_at = now
     returned = insert_rows(
         Post,
         [*POST_FIELDS, "fetched_at"],
-        [[*(getattr(post, a) for a in attnames), now] for post in posts],
+        [(*values(post), now) for post in posts],
         returning=["id", "source_key", "source_id"],
     )
     ids = {(source_key, source_id): pk for pk, source_key, source_id in returned}

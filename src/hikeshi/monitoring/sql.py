@@ -134,7 +134,7 @@ def insert_rows(
     if returning:
         tail += " RETURNING " + ", ".join(_column(model, name) for name in returning)
     prepared = rows if isinstance(rows, list) else list(rows)
-    if any(len(row) != len(fields) for row in prepared):
+    if set(map(len, prepared)) - {len(fields)}:
         bad = next(row for row in prepared if len(row) != len(fields))
         raise ValueError(f"{model.__name__}: {len(bad)} values for {len(fields)} fields")
     if adapters or extra:

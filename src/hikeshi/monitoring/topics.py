@@ -231,7 +231,7 @@ def assign_topics(
                 key
                 for key in keys
                 if key not in by_band
-                or (len(by_band[key]) < MAX_PER_BAND and all(m.topic != topic for m in by_band[key]))
+                or (len(by_band[key]) < MAX_PER_BAND and not _holds(by_band[key], topic))
             ]
             member = Member(topic, shape.signature, shape.key, post.published_at, bands=keys)
             index.by_key[shape.key] = member
@@ -252,6 +252,16 @@ def assign_topics(
         indexes[new_member.org_id].add_stored(new_member.member)
     topic_index.keep(indexes)
     return result
+
+
+def _holds(members: list[Member], topic: TopicRef) -> bool:
+    """Whether one of ``members`` belongs to ``topic``: stored topics are ids, this batch's new ones
+    instances (compared by identity: ``Model.__eq__`` per pair cost more than the rest of the test)."""
+    for member in members:
+        other = member.topic
+        if other is topic or (type(other) is int and other == topic):
+            return True
+    return False
 
 
 def _stored_topics(ids: list[int]) -> dict[int, Topic]:
@@ -298,9 +308,8 @@ def _place(
     if shape.signature is not None:
         by_band = index.by_band
         candidates = list(
-            {
-                id(m): m for key in keys if key in by_band for m in by_band[key] if m.signature is not None
-            }.values()
+            # only members with a signature have band keys
+            {id(m): m for key in keys if key in by_band for m in by_band[key]}.values()
         )
         if candidates:
             matrix = np.stack([m.signature for m in candidates])  # type: ignore[misc]
