@@ -8,7 +8,6 @@ starting now is seen now without teaching the baseline a half bucket.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
-from hikeshi.detection import Assessment, BurstDetector, BurstScore, ContentSignals, FirstPost, assess
+from hikeshi.detection import BurstDetector, BurstScore, ContentSignals, FirstPost, assess
 from hikeshi.monitoring.models import (
     BUCKET_SECONDS,
     Mention,
@@ -26,15 +25,12 @@ from hikeshi.monitoring.models import (
     SeriesBucket,
     SeriesState,
     Topic,
-    WatchRule,
 )
 from hikeshi.monitoring.sql import insert_rows
+from hikeshi.monitoring.story_alerts import raise_story_alert
 
 if TYPE_CHECKING:
     from hikeshi.monitoring.mentions import NewMention
-    from hikeshi.tenancy.models import Organization
-
-logger = logging.getLogger(__name__)
 
 BUCKET = timedelta(seconds=BUCKET_SECONDS)
 MAX_FEED = 14 * 24 * 12
@@ -208,7 +204,8 @@ def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> No
         state = states.get(key) or SeriesState(organization_id=org_id, series=key)
         previous_level = state.level
         burst = _advance_detector(org_id, state, current)
-        assessment = assess(burst, _content_signals(org_id, key, now), _first_posts(org_id, key, now))
+        signals = _content_signals(org_id, key, now)
+        assessment = assess(burst, signals, _first_posts(org_id, key, now))
         state.level = int(assessment.level)
         state.score = assessment.score
         state.explanation = assessment.explanation
@@ -219,7 +216,8 @@ def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> No
             Topic.objects.filter(pk=int(key[6:])).update(level=state.level, explanation=state.explanation)
         if key != "org" and (assessment.level >= 1 or previous_level >= 1):
             # Also at level 0 after an alarm: the alerts app then marks the story as calming down.
-            _raise_alert(org_id, key, assessment, now)
+            categories = [c for c, _n in sorted(signals.top_categories.items(), key=lambda kv: -kv[1])]
+            raise_story_alert(org_id, key, assessment, now, categories=categories[:5])
 
 
 def _advance_detector(org_id: int, state: SeriesState, current: datetime) -> BurstScore | None:
@@ -313,97 +311,3 @@ def _first_posts(org_id: int, series: str, now: datetime) -> list[FirstPost]:
         FirstPost(str(pk), text[:80], posted_at, followers or 0, reposts or 0, min(1.0, risk))
         for pk, text, posted_at, followers, reposts, risk in rows
     ]
-
-
-def _rule_surge_target(
-    organization: Organization, series: str, assessment: Assessment, now: datetime
-) -> tuple[str, str, str] | None:
-    """Which alert a surge on a watch rule belongs to: (story key, title, link), or None for no alert.
-
-    A surge on a rule is not a story of its own. When most of the rule's recent mentions belong to one
-    topic, it is that topic's story: its open alert is raised to the surge's level (one alert that grows,
-    not a second one about the same posts), or nothing happens while that alert is already as high. Otherwise
-    it is the organisation-wide surge, one alert whichever rule saw it, silent while any story alert at this
-    level or above is open because that alert already tells the people on call.
-    """
-    from hikeshi.alerts.models import Alert, AlertStatus
-
-    open_alerts = Alert.objects.for_org(organization).exclude(status=AlertStatus.RESOLVED)
-    dominant = (
-        Mention.objects.filter(
-            _series_filter(series),
-            organization_id=organization.pk,
-            posted_at__gt=now - CONTENT_WINDOW,
-            posted_at__lte=now,
-            topic_id__isnull=False,
-        )
-        .values("topic_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "topic_id")
-        .first()
-    )
-    if dominant is not None:
-        topic_key = f"monitoring:topic:{dominant['topic_id']}"
-        topic_alert = open_alerts.filter(story_key=topic_key).first()
-        if topic_alert is not None:
-            if assessment.level <= topic_alert.level:
-                return None
-            return (
-                topic_key,
-                f"火種: {assessment.level.label_ja}",
-                f"/o/{organization.slug}/monitoring/topics/{dominant['topic_id']}/",
-            )
-    covered = open_alerts.filter(
-        story_key__startswith="monitoring:topic:", level__gte=assessment.level
-    ).exists()
-    if covered and assessment.level > 0:
-        return None
-    rule = WatchRule.objects.filter(pk=int(series[5:])).first()
-    return (
-        "monitoring:org-surge",
-        f"言及の急増 (監視ルール「{rule.name if rule else series}」): {assessment.level.label_ja}",
-        f"/o/{organization.slug}/monitoring/posts/?rule={series[5:]}",
-    )
-
-
-def _raise_alert(org_id: int, series: str, assessment: Assessment, now: datetime) -> None:
-    from hikeshi.alerts.actions import do_raise_alert
-    from hikeshi.tenancy.models import Organization
-
-    organization = Organization.objects.get(pk=org_id)
-    if series.startswith("rule:"):
-        target = _rule_surge_target(organization, series, assessment, now)
-        if target is None:
-            return
-        story_key, title, url_path = target
-        continues: tuple[str, ...] = ()
-    else:
-        story_key = f"monitoring:{series}"
-        title = f"火種: {assessment.level.label_ja}"
-        url_path = f"/o/{organization.slug}/monitoring/topics/{series[6:]}/"
-        # The surge that an organisation-wide alert announced is usually this topic seen earlier, before
-        # its posts had grouped: that alert becomes the topic's alert rather than a second one.
-        continues = ("monitoring:org-surge",)
-    categories = [
-        c
-        for c, _n in sorted(
-            _content_signals(org_id, series, now).top_categories.items(), key=lambda kv: -kv[1]
-        )
-    ]
-    try:
-        # A savepoint: alerting is a side effect of storing posts, and its failure must not lose them.
-        # The story is assessed again with the next batch, and do_raise_alert is idempotent per story.
-        with transaction.atomic():
-            do_raise_alert(
-                organization,
-                story_key=story_key,
-                assessment=assessment,
-                title=title,
-                url_path=url_path,
-                categories=categories[:5],
-                watch_rule_id=int(series[5:]) if series.startswith("rule:") else None,
-                continues=continues,
-                now=now,
-            )
-    except Exception:
-        logger.exception("raising the alert for %s of organisation %s failed", series, org_id)
