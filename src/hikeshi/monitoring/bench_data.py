@@ -176,8 +176,46 @@ def generate(
     series: dict[tuple[int, str, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     authors: dict[tuple[int, str, datetime], set[int]] = defaultdict(set)
     topics: dict[tuple[int, str], list[Any]] = {}
-    post_cols = ["id", "source_key", "source_id", "content_hash", "text", "title", "url", "author", "origin", "published_at", "fetched_at", "reposts", "likes", "replies", "author_followers", "views", "risk", "level", "categories", "toxicity", "sentiment", "judgement"]
-    mention_cols = ["id", "organization_id", "post_id", "rule_id", "source_id", "topic_id", "posted_at", "bucket_start", "spans", "risk", "level", "categories", "negative", "created_at"]
+    post_cols = [
+        "id",
+        "source_key",
+        "source_id",
+        "content_hash",
+        "text",
+        "title",
+        "url",
+        "author",
+        "origin",
+        "published_at",
+        "fetched_at",
+        "reposts",
+        "likes",
+        "replies",
+        "author_followers",
+        "views",
+        "risk",
+        "level",
+        "categories",
+        "toxicity",
+        "sentiment",
+        "judgement",
+    ]
+    mention_cols = [
+        "id",
+        "organization_id",
+        "post_id",
+        "rule_id",
+        "source_id",
+        "topic_id",
+        "posted_at",
+        "bucket_start",
+        "spans",
+        "risk",
+        "level",
+        "categories",
+        "negative",
+        "created_at",
+    ]
     for offset in range(0, posts, batch):
         post_rows: list[tuple[Any, ...]] = []
         mention_rows: list[tuple[Any, ...]] = []
@@ -267,7 +305,18 @@ def generate(
         progress(f"{result.posts:,} posts, {result.mentions:,} mentions")
     _insert(
         "monitoring_topic",
-        ["id", "organization_id", "key", "first_post_id", "post_count", "sources", "first_seen", "last_activity", "level", "explanation"],
+        [
+            "id",
+            "organization_id",
+            "key",
+            "first_post_id",
+            "post_count",
+            "sources",
+            "first_seen",
+            "last_activity",
+            "level",
+            "explanation",
+        ],
         [
             (
                 t[0],
