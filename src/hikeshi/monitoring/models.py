@@ -249,7 +249,9 @@ class Mention(TenantModel):
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["organization", "posted_at"], name="mention_org_time"),
-            models.Index(fields=["organization", "risk"], name="mention_org_risk"),
+            # The dashboard's riskiest recent posts: risk, then time, both from the index (many mentions
+            # share a risk value; with (organization, risk) alone every one of them was sorted by time).
+            models.Index(fields=["organization", "risk", "posted_at"], name="mention_org_risk_time"),
             models.Index(fields=["organization", "bucket_start"], name="mention_org_bucket"),
             # The feed's filters, each read newest first and stopped after one page (see views.feed).
             models.Index(fields=["organization", "level", "posted_at"], name="mention_org_level_time"),
