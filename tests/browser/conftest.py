@@ -51,3 +51,12 @@ def screenshot(page: Any, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Any, base_url: str, email: str, password: str) -> None:
+    """Sign in through the login form, as a person does."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

@@ -16,7 +16,7 @@ from hikeshi.monitoring.demo import seed_monitoring_demo
 from hikeshi.monitoring.models import Mention, PostFeedback, Topic
 from hikeshi.monitoring.pipeline import process_items
 from hikeshi.tenancy.models import Membership, Organization, Role
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,11 +47,7 @@ def test_member_reads_the_dashboard_and_judges_a_post(live_server: Any, page: An
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     base = f"{live_server.url}/o/{org.slug}/monitoring"
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=email]", "kouhou@sample.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, live_server.url, "kouhou@sample.example", PASSWORD)
 
     # The dashboard: the risk now (the story raised it), the chart, the riskiest posts, the topics.
     page.goto(f"{base}/")

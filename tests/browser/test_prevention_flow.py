@@ -15,7 +15,7 @@ from hikeshi.prevention.content import load_course
 from hikeshi.prevention.models import Acknowledgement, Attempt, Enrollment, SurveyInvite
 from hikeshi.tenancy.actions import do_invite
 from hikeshi.tenancy.models import Membership, Organization, Role
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +41,7 @@ def test_admin_sets_up_prevention_and_a_new_part_timer_completes_it(
     Membership.objects.create(user=admin, organization=org, role=Role.ORG_ADMIN)
     base = f"{live_server.url}/o/sample-foods/prevention"
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=email]", "admin@sample.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, live_server.url, "admin@sample.example", PASSWORD)
 
     # An empty organisation: answer the questionnaire, then approve and publish the guideline.
     page.goto(f"{base}/policies/")
