@@ -18,11 +18,11 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from hikeshi.monitoring.bench_env import bench_database, close_connections, start_django
 
 COMPANIES = [
     "サンプル食品",
@@ -68,45 +68,13 @@ def main(argv: list[str]) -> int:
         return 2
     with (
         tempfile.TemporaryDirectory(prefix="hikeshi-bench-") as data_dir,
-        _database(args.database_url) as url,
+        bench_database(args.database_url) as url,
     ):
-        os.environ["HIKESHI_DATA_DIR"] = data_dir
-        os.environ.pop("HIKESHI_BROKER_URL", None)
-        if url:
-            os.environ["HIKESHI_DATABASE_URL"] = url
-        else:
-            os.environ.pop("HIKESHI_DATABASE_URL", None)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hikeshi.core.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        start_django(data_dir, url)
         try:
             return _run(args)
         finally:
-            from django.db import connections
-
-            connections.close_all()
-
-
-@contextmanager
-def _database(server_url: str | None) -> Iterator[str | None]:
-    """A throw-away PostgreSQL database on the server of ``server_url`` (None: embedded SQLite)."""
-    if not server_url:
-        yield None
-        return
-    import psycopg
-
-    name = f"hikeshi_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path="/" + name))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            close_connections()
 
 
 def _items(args: argparse.Namespace, names: list[str]) -> list[Any]:

@@ -20,13 +20,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from hikeshi.monitoring.bench import _database
+from hikeshi.monitoring.bench_env import bench_database, close_connections, start_django
 
 KEPT_DATABASE = "hikeshi_bench_pages"
 PASSWORD = "bench-pages-passphrase-1"  # noqa: S105 (a throw-away benchmark user)
@@ -55,44 +53,15 @@ def main(argv: list[str]) -> int:
     if args.database_url and args.data_dir:
         print("hikeshi bench pages: --data-dir is for SQLite only", file=sys.stderr)
         return 2
-    database = _kept_database(args.database_url) if args.keep_database else _database(args.database_url)
+    database = bench_database(args.database_url, keep_as=KEPT_DATABASE if args.keep_database else None)
     with tempfile.TemporaryDirectory(prefix="hikeshi-pages-") as temp, database as url:
         data_dir = args.data_dir or temp
         os.makedirs(data_dir, exist_ok=True)
-        os.environ["HIKESHI_DATA_DIR"] = data_dir
-        os.environ.pop("HIKESHI_BROKER_URL", None)
-        os.environ.pop("HIKESHI_DEBUG", None)
-        if url:
-            os.environ["HIKESHI_DATABASE_URL"] = url
-        else:
-            os.environ.pop("HIKESHI_DATABASE_URL", None)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hikeshi.core.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        start_django(data_dir, url)
         try:
             return _run(args)
         finally:
-            from django.db import connections
-
-            connections.close_all()
-
-
-@contextmanager
-def _kept_database(server_url: str | None) -> Iterator[str | None]:
-    """``hikeshi_bench_pages`` on the server of ``server_url``, created if missing and left in place."""
-    if not server_url:
-        yield None
-        return
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [KEPT_DATABASE]).fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{KEPT_DATABASE}"')
-    yield urlunsplit(urlsplit(server_url)._replace(path="/" + KEPT_DATABASE))
+            close_connections()
 
 
 def _setup(args: argparse.Namespace) -> tuple[Any, Any]:
