@@ -20,16 +20,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from hikeshi.monitoring.bench import COMPANIES
+
 BUCKET = 300
-ORG_NAMES = [
-    "サンプル食品",
-    "さくら物産",
-    "ひかり電機",
-    "みどり銀行",
-    "あおぞら運輸",
-    "こだま製菓",
-    "つばさ航空",
-]
+ORG_NAMES = COMPANIES  # the same fictional clients as the pipeline benchmark
 PRODUCTS = ["幕の内弁当", "からあげ弁当", "のり弁", "おにぎり", "サンドイッチ", "新商品のプリン", "冷凍餃子"]
 PLACES = ["新宿店", "梅田店", "博多駅前店", "札幌大通店", "名古屋栄店", "横浜西口店", "仙台一番町店"]
 TEMPLATES = [
