@@ -100,6 +100,38 @@ def test_tasks_are_queued_only_after_commit(django_capture_on_commit_callbacks: 
         record_heartbeat.apply_async = original  # type: ignore[method-assign]
 
 
+@pytest.mark.django_db
+def test_publishing_survives_losing_the_embedded_brokers_queue_creation_race(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from hikeshi.core.tasks import enqueue, record_heartbeat
+
+    attempts: list[dict[str, Any]] = []
+    race = IntegrityError(
+        "INSERT INTO kombu_queue", {}, Exception("UNIQUE constraint failed: kombu_queue.name")
+    )
+
+    def publish(kwargs: dict[str, Any]) -> None:
+        attempts.append(kwargs)
+        if len(attempts) == 1:
+            raise race  # the worker created the queue's row between our select and our insert
+
+    original = record_heartbeat.apply_async
+    record_heartbeat.apply_async = publish  # type: ignore[method-assign,assignment]
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue(record_heartbeat, source="x")
+        assert attempts == [{"source": "x"}, {"source": "x"}]
+        # Any other failure is not retried: it reaches the caller.
+        record_heartbeat.apply_async = lambda kwargs: (_ for _ in ()).throw(ConnectionError("down"))  # type: ignore[method-assign,assignment]
+        with pytest.raises(ConnectionError), django_capture_on_commit_callbacks(execute=True):
+            enqueue(record_heartbeat, source="y")
+    finally:
+        record_heartbeat.apply_async = original  # type: ignore[method-assign]
+
+
 @pytest.mark.slow
 def test_embedded_broker_runs_a_task_in_a_separate_worker(tmp_path: Path, worker: Any) -> None:
     env = _env(tmp_path)

@@ -22,7 +22,27 @@ def enqueue(task: Task[Any, Any], **kwargs: Any) -> None:
         json.dumps(kwargs)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{task.name}: task arguments must be JSON-serialisable ({exc})") from None
-    transaction.on_commit(partial(task.apply_async, kwargs=kwargs))
+    transaction.on_commit(partial(_publish, task, kwargs))
+
+
+def _publish(task: Task[Any, Any], kwargs: dict[str, Any]) -> None:
+    try:
+        task.apply_async(kwargs=kwargs)
+    except Exception as exc:
+        if not _lost_queue_creation_race(exc):
+            raise
+        # The embedded broker (kombu's SQLAlchemy transport) creates a queue's row on first use with a
+        # select-then-insert; when the web process and a worker do that at the same moment, one of them
+        # gets a unique-constraint error although the queue now exists. Publishing again succeeds.
+        task.apply_async(kwargs=kwargs)
+
+
+def _lost_queue_creation_race(exc: BaseException) -> bool:
+    try:
+        from sqlalchemy.exc import IntegrityError
+    except ImportError:  # pragma: no cover - SQLAlchemy comes with the embedded broker
+        return False
+    return isinstance(exc, IntegrityError) and "kombu_queue" in str(exc)
 
 
 @shared_task(name="hikeshi.core.tasks.record_heartbeat")
