@@ -156,8 +156,10 @@ class Analyzer:
         extra: ConceptMatcher | None,
         model_signal: dict[str, float],
         category: tuple[list[float], list[int]] | None = None,
+        fast: bool = True,
     ) -> Judgement:
-        """``category``: the post's probability per category (model order) and the indices passing their threshold."""
+        """``category``: the post's probability per category (model order) and the indices passing their threshold.
+        ``fast=False`` skips the shortcut for quiet posts (tests compare the two paths)."""
         norm = normalize(text[:MAX_TEXT_CHARS])
         hits = self._matcher.find(norm.text)
         if extra is not None:
@@ -166,6 +168,22 @@ class Analyzer:
         findings = self._engine.evaluate(norm.text, hits)
         if not findings and not model_signal:
             return Judgement(text_id, 0.0, "none", (), sentiment(hits, findings), 0.0, 0.0, pii, NO_RISK_NOTE)
+        if fast and not findings and (category is None or not category[1]):
+            # Most of a firehose: no rule fired and no category passed its threshold, so only the two
+            # text-wide signals can give risk. The same judgement as the general path below (tested), without
+            # its per-category work.
+            toxicity = model_signal.get("toxicity", 0.0)
+            wrongdoing = model_signal.get("wrongdoing", 0.0)
+            risk = max(MODEL_ONLY_FACTOR * max(toxicity, wrongdoing), 0.0)
+            level = level_for(risk)
+            note = (
+                _model_only_note(level, model_signal)
+                if risk >= REPORT_THRESHOLD
+                else explanation(level, None, [])
+            )
+            return Judgement(
+                text_id, risk, level, (), sentiment(hits, findings), toxicity, wrongdoing, pii, note
+            )
         for code, (signal, weight) in MODEL_SUPPORT.items():
             finding = findings.get(code)
             probability = model_signal.get(signal)
