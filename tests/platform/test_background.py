@@ -102,34 +102,62 @@ def test_tasks_are_queued_only_after_commit(django_capture_on_commit_callbacks: 
 
 @pytest.mark.django_db
 def test_publishing_survives_losing_the_embedded_brokers_queue_creation_race(
-    django_capture_on_commit_callbacks: Callable[..., Any],
+    django_capture_on_commit_callbacks: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy.exc import IntegrityError
+    """kombu's SQLAlchemy transport creates a queue's row with look-up-then-insert. When a worker inserts it
+    between the web process's look-up and insert, the web process gets a unique-constraint error and its
+    broker session is left unusable; the publish must still go out, and so must the next ones."""
+    from kombu import Connection
+    from kombu.transport.sqlalchemy import Channel
 
+    from hikeshi.core.celery import app
     from hikeshi.core.tasks import enqueue, record_heartbeat
 
-    attempts: list[dict[str, Any]] = []
-    race = IntegrityError(
-        "INSERT INTO kombu_queue", {}, Exception("UNIQUE constraint failed: kombu_queue.name")
-    )
+    broker = app.conf.broker_url
+    assert broker.startswith("sqla+sqlite:"), broker
+    queue = record_heartbeat.app.conf.task_default_queue
+    with Connection(broker) as other:  # the "worker": the queue's row exists before our insert
+        other.default_channel.queue_declare(queue)
+    real = Channel._get_or_create
+    raced: list[str] = []
 
-    def publish(kwargs: dict[str, Any]) -> None:
-        attempts.append(kwargs)
-        if len(attempts) == 1:
-            raise race  # the worker created the queue's row between our select and our insert
+    def lookup_misses_once(channel: Any, name: str) -> Any:
+        if raced:
+            return real(channel, name)
+        raced.append(name)
+        session, query = channel.session, channel.session.query
 
-    original = record_heartbeat.apply_async
-    record_heartbeat.apply_async = publish  # type: ignore[method-assign,assignment]
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            enqueue(record_heartbeat, source="x")
-        assert attempts == [{"source": "x"}, {"source": "x"}]
-        # Any other failure is not retried: it reaches the caller.
-        record_heartbeat.apply_async = lambda kwargs: (_ for _ in ()).throw(ConnectionError("down"))  # type: ignore[method-assign,assignment]
-        with pytest.raises(ConnectionError), django_capture_on_commit_callbacks(execute=True):
-            enqueue(record_heartbeat, source="y")
-    finally:
-        record_heartbeat.apply_async = original  # type: ignore[method-assign]
+        class Missed:
+            def filter(self, *args: Any) -> Missed:
+                return self
+
+            def first(self) -> None:
+                return None
+
+        session.query = lambda *args: Missed()  # our look-ups ran before the other process's insert
+        try:
+            return real(channel, name)
+        finally:
+            session.query = query
+
+    monkeypatch.setattr(Channel, "_get_or_create", lookup_misses_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(record_heartbeat, source="first")
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(record_heartbeat, source="second")
+    assert raced == [queue]
+    with Connection(broker) as reader:
+        bodies = []
+        simple = reader.SimpleQueue(queue)
+        while True:
+            try:
+                message = simple.get(block=False)
+            except simple.Empty:
+                break
+            bodies.append(message.payload)
+            message.ack()
+    sources = [body[1]["source"] if isinstance(body, list) else None for body in bodies]
+    assert sources.count("first") == 1 and sources.count("second") == 1, bodies
 
 
 @pytest.mark.slow
@@ -179,3 +207,15 @@ def test_postgres_and_server_broker(tmp_path: Path, worker: Any, postgres_url: s
     assert migrated.returncode == 0, migrated.stderr
     worker(env)
     _enqueue_and_wait(env)
+
+
+def test_migrate_prepares_the_embedded_broker(tmp_path: Path) -> None:
+    """Tables and the task queue exist before web and workers start, so they have nothing to race over."""
+    import sqlite3
+
+    from tests.platform.test_cli import run
+
+    assert run(["migrate", "--verbosity", "0"], tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "broker.sqlite3") as broker:
+        assert broker.execute("SELECT name FROM kombu_queue").fetchall() == [("celery",)]
+    assert run(["migrate", "--verbosity", "0"], tmp_path).returncode == 0  # idempotent

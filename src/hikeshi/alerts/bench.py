@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -258,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
                 _trial(base, f"bench-{i}", tokens[f"bench-{i}"], arrivals, args.timeout)
                 for i in range(1, args.trials + 1)
             ]
+    except httpx.HTTPStatusError as exc:
+        # Say why the server failed, from its own log, before the data directory goes.
+        log = Path(data_dir) / "web.log"
+        tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log.exists() else ""
+        print(f"hikeshi bench alert-latency: {exc}\n--- web.log (end) ---\n{tail}", file=sys.stderr)
+        return 1
     finally:
         smtp.stop()
         receiver.shutdown()
