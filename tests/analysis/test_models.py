@@ -285,3 +285,20 @@ def test_run_time_scores_equal_the_training_models_decision(use_idf: bool) -> No
     assert run_time == pytest.approx(expected, abs=1e-4)
     probs = head.calibrate(run_time)
     assert probs[0] > 0.5 > probs[1]
+
+
+def test_the_category_file_encoding_is_lossless(tmp_path: pathlib.Path) -> None:
+    from hikeshi.analysis.models import DEFAULT_MODEL_DIR, load_category_head, save_category_head
+
+    shipped = DEFAULT_MODEL_DIR / "category.npz"
+    if not shipped.is_file():
+        pytest.skip("models not built")
+    head = load_category_head(shipped)
+    copy = tmp_path / "category.npz"
+    save_category_head(copy, head)
+    again = load_category_head(copy)
+    for name in ("rows", "weights", "bias", "lexicon_hashes", "lexicon_members", "platt", "thresholds"):
+        before, after = getattr(head, name), getattr(again, name)
+        assert before.dtype == after.dtype and np.array_equal(before, after), name
+    with np.load(copy) as packed:
+        assert "used_bucket_gaps" in packed.files and "weights" not in packed.files

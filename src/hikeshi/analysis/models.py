@@ -442,8 +442,44 @@ _CATEGORY_ARRAYS = (
 )  # fmt: skip
 
 
+def _packed_rows_and_weights(
+    rows: npt.NDArray[Any], weights: npt.NDArray[Any]
+) -> dict[str, npt.NDArray[Any]]:
+    """A lossless, smaller encoding of the bucket table and the weights (the bulk of the file).
+
+    The table maps each used bucket, in bucket order, to weight rows 1, 2, 3…, so the gaps between used
+    buckets (small numbers) rebuild it. The float16 weights are stored as two byte planes: the high bytes (sign,
+    exponent) repeat a lot and compress about three times better apart than interleaved with the low bytes.
+    """
+    used = np.flatnonzero(rows)
+    gaps = np.diff(used, prepend=-1)
+    if not np.array_equal(rows[used], np.arange(1, used.size + 1)) or (gaps.size and gaps.max() > 0xFFFF):
+        return {"rows": rows, "weights": weights.astype(np.float16)}  # not that shape: store as is
+    planes = np.ascontiguousarray(weights.astype(np.float16)).view(np.uint8).reshape(*weights.shape, 2)
+    return {
+        "used_bucket_gaps": gaps.astype(np.uint16),
+        "weights_low_bytes": np.ascontiguousarray(planes[..., 0]),
+        "weights_high_bytes": np.ascontiguousarray(planes[..., 1]),
+    }
+
+
+def _unpacked_rows_and_weights(arrays: dict[str, npt.NDArray[Any]], bits: int) -> None:
+    """Undo ``_packed_rows_and_weights`` in place (files written either way load the same)."""
+    if "used_bucket_gaps" not in arrays:
+        return
+    used = np.cumsum(arrays.pop("used_bucket_gaps").astype(np.int64)) - 1
+    low, high = arrays.pop("weights_low_bytes"), arrays.pop("weights_high_bytes")
+    rows = np.zeros(1 << bits, dtype=np.int32)
+    if used.size and (used[-1] >= rows.size or low.shape != high.shape or low.ndim != 2):
+        raise ModelUnavailable("packed category arrays do not fit together")
+    rows[used] = np.arange(1, used.size + 1, dtype=np.int32)
+    arrays["rows"] = rows
+    arrays["weights"] = np.stack([low, high], axis=-1).view(np.float16)[..., 0]
+
+
 def save_category_head(path: pathlib.Path, head: CategoryHead) -> None:
     """Write the category head as a compressed plain-array ``.npz`` (used by training)."""
+    payload: dict[str, Any] = _packed_rows_and_weights(head.rows, head.weights)
     np.savez_compressed(
         path,
         format_version=np.array(MODEL_FORMAT_VERSION),
@@ -451,19 +487,23 @@ def save_category_head(path: pathlib.Path, head: CategoryHead) -> None:
         orders=np.array(head.orders, dtype=np.int64),
         bits=np.array(head.bits),
         codes=np.array(head.codes),
-        rows=head.rows,
-        weights=head.weights.astype(np.float16),  # float32 at load; training rounds them the same way
         bias=head.bias,
         lexicon_hashes=head.lexicon_hashes,
         lexicon_members=head.lexicon_members,
         lexicon_weights=head.lexicon_weights,
         platt=head.platt,
         thresholds=head.thresholds,
+        **payload,
     )
 
 
 def load_category_head(path: pathlib.Path) -> CategoryHead:
     arrays = _read_npz(path)
+    if "bits" in arrays:
+        try:
+            _unpacked_rows_and_weights(arrays, int(arrays["bits"]))
+        except ModelUnavailable as exc:
+            raise ModelUnavailable(f"model file {path}: {exc}") from exc
     missing = [key for key in ("kind", "orders", "bits", *_CATEGORY_ARRAYS) if key not in arrays]
     if missing or str(arrays["kind"]) != "multilabel":
         raise ModelUnavailable(f"model file {path}: not a category head (missing arrays {missing})")
