@@ -111,7 +111,7 @@ def test_review_page_and_article(server: LocalServer, make_fetcher: Factory) -> 
 def test_source_redirecting_to_metadata_is_refused(
     server: LocalServer, make_fetcher: Factory, transport: RecordingTransport
 ) -> None:
-    server.route("/feed", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    server.route("/feed", status=302, headers={"Location": "http://metadata.test/latest/meta-data/"})
     with pytest.raises(RefusedAddress, match="cloud-metadata"):
         poll_feed(make_fetcher(), server.url("/feed"))
     assert len(transport.attempted) == 1
