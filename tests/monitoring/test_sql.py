@@ -64,3 +64,28 @@ def test_fast_sqlite_datetime_text_is_what_django_stores() -> None:
     jst = timezone(timedelta(hours=9))
     for value in (NOW, NOW.replace(microsecond=1234), datetime(2026, 1, 1, 8, 59, 59, tzinfo=jst), None):
         assert adapt(value) == connection.ops.adapt_datetimefield_value(value)
+
+
+def test_awkward_values_read_back_unchanged(alpha: Tenant) -> None:
+    """What array quoting could get wrong (PostgreSQL sends the columns as binary arrays, SQLite as
+    parameters): quotes, braces, commas, backslashes, the word NULL, None, non-BMP text, nested JSON."""
+    from hikeshi.monitoring.models import Post
+
+    texts = ['a "quoted", {braced} text', "back\\slash\\", "NULL", "絵文字 🔥 と\t改行\n", "'single'"]
+    judgements = [{"risk": 0.5, "nested": {"list": [1, "二", None]}, "text": t} for t in texts]
+    rows = [
+        (f"k{i}", str(i), text, text[:10], NOW, None if i % 2 else i, judgement, [text, "x"])
+        for i, (text, judgement) in enumerate(zip(texts, judgements, strict=True))
+    ]
+    fields = ["source_key", "source_id", "text", "author", "published_at", "likes", "judgement", "categories"]
+    returned = insert_rows(Post, fields, rows, returning=["id", "source_id"])
+    ids = {source_id: pk for pk, source_id in returned}
+    for source_key, source_id, text, author, published, likes, judgement, categories in rows:
+        post = Post.objects.get(pk=ids[source_id])
+        assert (post.source_key, post.text, post.author, post.published_at) == (
+            source_key,
+            text,
+            author,
+            published,
+        )
+        assert (post.likes, post.judgement, post.categories, post.title) == (likes, judgement, categories, "")

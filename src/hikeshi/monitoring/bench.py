@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from hikeshi.monitoring.bench_env import bench_database, close_connections, start_django
+from hikeshi.monitoring.bench_env import bench_database, close_connections, local_server_cpu, start_django
 
 COMPANIES = [
     "サンプル食品",
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     ):
         start_django(data_dir, url)
         try:
-            return _run(args)
+            return _run(args, url)
         finally:
             close_connections()
 
@@ -114,7 +114,7 @@ def _store_batches(items: list[Any], args: argparse.Namespace, worker: int) -> f
     return time.process_time() - cpu0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, url: str | None) -> int:
     from django.db import connection, connections
 
     from hikeshi.analysis import get_analyzer
@@ -130,6 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         do_add_watch_rule(org, name=company, terms=[{"name": company, "variants": []}])
     get_analyzer().analyze(["warm up"])  # loaded once, before forking: workers share it
     items = _items(args, names)
+    server0 = local_server_cpu(url)
     wall0 = time.perf_counter()
     if args.workers == 1:
         cpu = _store_batches(items, args, 0)
@@ -137,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
         connections.close_all()  # a forked child must open its own connection
         cpu = _fork_workers(items, args)
     wall = time.perf_counter() - wall0
+    server1 = local_server_cpu(url)
     vendor = connection.vendor
     rate = args.posts / cpu
     print(
@@ -148,6 +150,12 @@ def _run(args: argparse.Namespace) -> int:
         f"cpu {cpu:.2f} s (all workers), wall {wall:.2f} s: {rate:,.0f} posts per cpu-second, "
         f"{args.posts / wall:,.0f} posts/s (wall)"
     )
+    if server0 is not None and server1 is not None:
+        server = server1 - server0
+        print(
+            f"server cpu {server:.2f} s (PostgreSQL processes on this machine): "
+            f"{1000 * cpu / args.posts:.3f} ms worker + {1000 * server / args.posts:.3f} ms server cpu per post"
+        )
     problems = _check_counts()
     if problems:
         print("counts are wrong:", *problems[:10], sep="\n  ", file=sys.stderr)

@@ -58,3 +58,40 @@ def close_connections() -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+def local_server_cpu(database_url: str | None) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's processes when it runs on this machine (Linux
+    ``/proc``): the live processes' own times plus what the postmaster has collected from backends that
+    exited. None for SQLite, a remote server or no ``/proc``. Other clients of the same server count
+    too: compare two readings taken around a run on an otherwise quiet server."""
+    if not database_url or urlsplit(database_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    found = False
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        found = True
+        user, system, children_user, children_system = (int(value) for value in fields[11:15])
+        total += user + system
+        parent = fields[1]
+        try:
+            with open(f"/proc/{parent}/comm") as comm:
+                is_postmaster = comm.read().strip() != "postgres"
+        except OSError:
+            is_postmaster = False
+        if is_postmaster:  # the backends and workers it reaped
+            total += children_user + children_system
+    return total / tick if found else None
