@@ -140,6 +140,32 @@ def test_missing_models_skip_the_model_sections(
     assert report["skipped"]["toxicity"].startswith("models unavailable: model info missing")
 
 
+def test_cases_section_judges_with_the_given_model_dir(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A candidate model directory is what `--model-dir` measures; an empty one means rules only, said so."""
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    row = {
+        "id": "illegal_act-r-001",
+        "text": "飲んだ後そのまま運転して帰った",
+        "category": "illegal_act",
+        "risky": True,
+        "note": "飲酒運転",
+    }
+    (cases / "illegal_act.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    empty_models = tmp_path / "models"
+    empty_models.mkdir()
+    code = evaluate.main(
+        ["--section", "cases", "--cases", str(cases), "--model-dir", str(empty_models), "--json"]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["cases"]["models_loaded"] is False
+    assert report["cases"]["model_status"].startswith("missing")
+    assert report["cases"]["risky_recall"] == 1.0
+
+
 @needs_shared
 def test_rtp_lx_halves_are_disjoint_and_fixed() -> None:
     train, dev = data.load_rtp_lx("train"), data.load_rtp_lx("dev")

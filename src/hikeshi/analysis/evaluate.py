@@ -151,11 +151,12 @@ def score_cases(cases: Sequence[EvalCase], judgements: Sequence[Any]) -> dict[st
     }
 
 
-def evaluate_cases(directory: pathlib.Path) -> dict[str, Any]:
-    from hikeshi.analysis import get_analyzer
+def evaluate_cases(directory: pathlib.Path, model_dir: pathlib.Path | None = None) -> dict[str, Any]:
+    """Judge every case with the shipped models, or with those in ``model_dir`` (a retrained candidate)."""
+    from hikeshi.analysis import Analyzer, get_analyzer
 
     cases = load_cases(directory)
-    analyzer = get_analyzer()
+    analyzer = get_analyzer() if model_dir is None else Analyzer(model_dir=model_dir)
     judgements: list[Any] = []
     for start in range(0, len(cases), BATCH):
         judgements.extend(analyzer.analyze([c.text for c in cases[start : start + BATCH]]))
@@ -348,7 +349,7 @@ def main(argv: list[str]) -> int:
     sections = args.section or list(SECTIONS)
     report: dict[str, Any] = {"skipped": {}}
     runners = {
-        "cases": lambda: evaluate_cases(args.cases),
+        "cases": lambda: evaluate_cases(args.cases, args.model_dir),
         "toxicity": lambda: evaluate_toxicity(args.data_dir, args.model_dir),
         "wrongdoing": lambda: evaluate_wrongdoing(args.data_dir, args.model_dir),
         "category": lambda: evaluate_category_model(args.cases, args.model_dir),
