@@ -199,3 +199,23 @@ def test_organisations_beyond_the_cache_bounds_are_read_per_batch(
     assert any("content_key IN" in c or "content_key = ANY" in c for c in conditions)
     whole = [c for c in conditions if c.startswith(("organization_id IN", "organization_id = ANY"))]
     assert not [c for c in whole if "content_key" not in c]
+
+
+def test_deleting_topics_removes_their_index_rows(alpha: Tenant, beta: Tenant) -> None:
+    """The index rows have no database constraint (migration 0009): deletions cascade through the ORM."""
+    process_items(
+        [item("a", STORY, 60), item("b", "今日はサンプル食品の新商品を買った", 50)], source_key=FEED, now=NOW
+    )
+    story = Topic.objects.get(pk=topic_of(alpha.org.pk, "a"))
+    member_ids = list(TopicMember.objects.filter(topic=story).values_list("pk", flat=True))
+    assert TopicBand.objects.filter(member_id__in=member_ids).exists()
+    story.delete()
+    assert not TopicMember.objects.filter(pk__in=member_ids).exists()
+    assert not TopicBand.objects.filter(member_id__in=member_ids).exists()
+    assert Mention.objects.get(organization=alpha.org, post__source_id="a").topic_id is None
+    beta_members = list(TopicMember.objects.for_org(beta.org).values_list("pk", flat=True))
+    assert beta_members
+    Topic.objects.for_org(beta.org).delete()
+    assert not TopicMember.objects.filter(pk__in=beta_members).exists()
+    assert not TopicBand.objects.filter(member_id__in=beta_members).exists()
+    assert TopicMember.objects.for_org(alpha.org).exists()  # the other organisation's index stays

@@ -123,7 +123,9 @@ class Post(models.Model):
 
     source_key = models.CharField(max_length=2100)
     source_id = models.CharField(max_length=1000)
-    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    """Indexed in Meta: ``db_index`` would add a second, pattern-matching index on PostgreSQL that no
+    query uses (content keys are looked up by equality only)."""
     copy_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField()
     title = models.CharField(max_length=500, blank=True)
@@ -151,6 +153,7 @@ class Post(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["source_key", "source_id"], name="post_once_per_source_id")
         ]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["content_hash"], name="post_content_hash")]
 
     def __str__(self) -> str:
         return self.text[:50]
@@ -159,6 +162,8 @@ class Post(models.Model):
 class Topic(TenantModel):
     """A story (火種): near-duplicate posts, copies and replies grouped by the topic index."""
 
+    # No index of its own: (organization, key) and (organization, level, last_activity) start with it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=64)
     first_post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     post_count = models.PositiveIntegerField(default=0)
@@ -185,9 +190,17 @@ class Topic(TenantModel):
 class TopicMember(TenantModel):
     """A recent post in an organisation's topic index: later posts with the same content key join its
     topic, and posts with a similar MinHash signature are found through its TopicBand rows. Rows older
-    than the index memory (3 days) are pruned, so the table stays proportional to recent traffic."""
+    than the index memory (3 days) are pruned, so the table stays proportional to recent traffic.
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    Index rows written in bulk by the pipeline under the organisation's profile lock: their foreign keys
+    have no database constraint (deletions still cascade, through the ORM). The constraints' checks at
+    commit were a large share of the PostgreSQL server's work per post, and an orphan can only mislead
+    the index, which joins members to their topics by id and skips what it does not find."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     content_key = models.CharField(max_length=64)
     seen = models.DateTimeField()
     signature = models.BinaryField(null=True)
@@ -208,7 +221,9 @@ class TopicBand(models.Model):
     collision only adds a candidate, which the signature comparison then rejects. Written and pruned
     with plain SQL: a batch adds 16 rows per post, too many to build as model instances."""
 
-    member = models.ForeignKey(TopicMember, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(TopicMember, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    """No database constraint (see ``TopicMember``): 16 checks per post at commit, for a row that
+    ``topic_index`` reads only together with its member."""
     band_key = models.BigIntegerField(db_index=True)
 
     def __str__(self) -> str:
@@ -216,13 +231,22 @@ class TopicBand(models.Model):
 
 
 class Mention(TenantModel):
-    """A post that concerns an organisation, through a rule (None: pushed or imported by the org)."""
+    """A post that concerns an organisation, through a rule (None: pushed or imported by the org).
 
+    The foreign keys have no single-column indexes: each starts one of the composite indexes below
+    (organisation, rule, source and topic each with the time; the post with the unique constraints),
+    which serve the same look-ups; a mention is written once and indexed 11 times instead of 15."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
-    rule = models.ForeignKey(WatchRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(
+        WatchRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     topic = models.ForeignKey(
-        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions", db_index=False
     )
     posted_at = models.DateTimeField()
     bucket_start = models.DateTimeField()
@@ -266,6 +290,8 @@ class SeriesBucket(TenantModel):
 
     Recomputed from the mentions rather than incremented, so re-running a batch cannot double them."""
 
+    # No index of its own: the unique (organization, series, bucket_start) starts with it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     series = models.CharField(max_length=40)
     """``org``, ``rule:<id>`` or ``topic:<id>``."""
     bucket_start = models.DateTimeField()
@@ -284,6 +310,8 @@ class SeriesBucket(TenantModel):
 class SeriesState(TenantModel):
     """The burst detector of one series and its latest assessment."""
 
+    # No index of its own: the unique (organization, series) starts with it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     series = models.CharField(max_length=40)
     detector = models.JSONField(default=dict, blank=True)
     scored_until = models.DateTimeField(null=True, blank=True)
