@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -20,6 +20,9 @@ from hikeshi.monitoring.models import BUCKET_SECONDS, Mention, MonitoringProfile
 from hikeshi.monitoring.routing import current_router
 from hikeshi.monitoring.sql import in_list, insert_rows
 from hikeshi.tenancy.models import Organization
+
+if TYPE_CHECKING:
+    from hikeshi.monitoring.topics import Shape
 
 NEGATIVE_RISK = 0.4
 """A mention counts as negative when its sentiment is negative or its risk reaches 「medium」."""
@@ -71,22 +74,67 @@ def lock_profiles(org_ids: Iterable[int]) -> dict[int, MonitoringProfile]:
 
     profiles = locked()
     if len(profiles) < len(wanted):
-        MonitoringProfile.objects.bulk_create(
-            [MonitoringProfile(organization_id=o) for o in wanted if o not in profiles], ignore_conflicts=True
-        )
+        ensure_profiles(wanted)
         profiles = locked()
     return profiles
+
+
+def ensure_profiles(org_ids: Iterable[int]) -> None:
+    """Create the profiles of these organisations that do not exist yet."""
+    wanted = sorted(set(org_ids))
+    present = set(
+        MonitoringProfile.objects.filter(organization_id__in=wanted).values_list("organization_id", flat=True)
+    )
+    if len(present) < len(wanted):
+        MonitoringProfile.objects.bulk_create(
+            [MonitoringProfile(organization_id=o) for o in wanted if o not in present], ignore_conflicts=True
+        )
+
+
+def lock_free_profiles(org_ids: list[int], limit: int) -> dict[int, MonitoringProfile]:
+    """Up to ``limit`` of these organisations' (existing) profiles, lowest ids first, that no other
+    transaction holds — locked; or, when every one is held, the ``limit`` lowest, waiting for them
+    (a transaction that waits holds no other profile: no deadlock). PostgreSQL (SKIP LOCKED)."""
+    rows = MonitoringProfile.objects.filter(organization_id__in=org_ids).order_by("organization_id")
+    if not connection.features.has_select_for_update_skip_locked:
+        return {p.organization_id: p for p in rows[:limit]}  # SQLite: its write transaction is the lock
+    free = {p.organization_id: p for p in rows.select_for_update(skip_locked=True)[:limit]}
+    if free:
+        return free
+    return {p.organization_id: p for p in rows.select_for_update()[:limit]}
+
+
+@dataclass(slots=True)
+class MentionPlan:
+    """The mentions a batch's posts call for, routed, with their topic shapes: what needs no lock."""
+
+    posts: list[Post]
+    wanted: list[_Wanted]
+    shapes: dict[int, Shape]
+    """``topics.shapes_of`` the wanted posts (signatures and band hashes)."""
+
+    def org_ids(self) -> list[int]:
+        return sorted({w.org_id for w in self.wanted})
 
 
 def create_mentions(
     posts: Iterable[Post], source: Source | None, owner: Organization | None
 ) -> list[NewMention]:
     """Mentions for every (post, organisation, rule) not stored yet; returns only those created."""
+    plan = plan_mentions(posts, owner)
+    if plan is None:
+        return []
+    return store_mentions(plan, lock_profiles(plan.org_ids()), source)
+
+
+def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionPlan | None:
+    """Route the posts and compute their topic shapes (before any lock: the lock serialises workers
+    that share organisations). None when no organisation wants any of them."""
     from hikeshi.monitoring import topics  # looked up per call: tests replace assign_topics
 
     posts = list(posts)
     if not posts:
-        return []
+        return None
     router = current_router()
     wanted: list[_Wanted] = []
     for post in posts:
@@ -99,10 +147,22 @@ def create_mentions(
             spans = [list(s) for s in match.spans]
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
     if not wanted:
+        return None
+    return MentionPlan(posts, wanted, topics.shapes_of(w.post for w in wanted))
+
+
+def store_mentions(
+    plan: MentionPlan, profiles: dict[int, MonitoringProfile], source: Source | None
+) -> list[NewMention]:
+    """Store the planned mentions of the organisations in ``profiles``, whose rows the caller has
+    locked in this transaction: those not stored yet, judged with the organisation's words, with
+    their topics. Returns the mentions created."""
+    from hikeshi.monitoring import topics  # looked up per call: tests replace assign_topics
+
+    wanted = [w for w in plan.wanted if w.org_id in profiles]
+    if not wanted:
         return []
-    # Signatures before the lock: the lock serialises workers that share organisations.
-    shapes = topics.shapes_of(w.post for w in wanted)
-    profiles = lock_profiles(w.org_id for w in wanted)
+    posts = list({w.post.pk: w.post for w in wanted}.values())
     condition, params = in_list("post_id", sorted({p.pk for p in posts}), "bigint")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -111,6 +171,7 @@ def create_mentions(
         )
         done = set(cursor.fetchall())
     todo = [w for w in wanted if (w.post.pk, w.org_id, w.rule_id) not in done]
+    shapes = plan.shapes
     if not todo:
         return []
     org_judgements = _org_judgements(todo, profiles)
