@@ -103,11 +103,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "hikeshi.sqlite3"),
-            # WAL and a busy timeout let web, worker and scheduler share one SQLite file.
+            # WAL and a busy timeout let web, worker and scheduler share one SQLite file. The WAL is
+            # copied back every 16,000 pages (64 MB) instead of 1,000: pipeline batches rewrite the
+            # same index pages, which a checkpoint then copies once (docs/monitoring.md, Benchmark).
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16000;",
             },
         }
     }
