@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -59,6 +60,16 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         return ops.adapt_datetimefield_value
     if isinstance(field, models.JSONField):
         encoder = field.encoder
+        if connection.vendor == "postgresql":
+            # JSON text, sent as a text array and cast to jsonb[] on the server (see _pg_cast): the
+            # same text Django's own adapter would send, without a wrapper object per value that
+            # psycopg then dumps one by one (profiled: most of the encoding cost of a batch's rows).
+            dumps = json.dumps if encoder is None else partial(json.dumps, cls=encoder)
+
+            def json_text(value: Any) -> Any:
+                return None if value is None else dumps(value)
+
+            return json_text
 
         def adapt_json(value: Any) -> Any:
             return None if value is None else ops.adapt_json_value(value, encoder)
@@ -172,13 +183,32 @@ def _insert_cursor() -> Any:
     )
 
 
-def _pg_array(values: Sequence[Any]) -> Any:
-    """A column's values for PostgreSQL: numbers as one array literal (cheaper to build than psycopg's
-    binary encoding of a list of ints, which inspects each element), anything else as a list for
-    psycopg to encode in binary."""
-    if all(v is None or (type(v) in (int, float)) for v in values):
-        return "{" + ",".join("NULL" if v is None else repr(v) for v in values) + "}"
+_PG_NUMBER_TYPES = frozenset({"bigint", "integer", "smallint", "double precision", "real"})
+
+
+def _pg_array(values: Sequence[Any], number: bool) -> Any:
+    """A column's values for PostgreSQL: a number column as one array literal (cheaper to build than
+    psycopg's binary encoding of a list of ints, which inspects each element), anything else as a
+    list for psycopg to encode in binary. ``number`` comes from the column's type, not from looking
+    at every value (that test was ~0.1 of 4.4 profiled seconds for 6,000 posts)."""
+    if number:
+        # str() of an int or a float is its literal (repr); None, in a nullable column, is NULL
+        text = ",".join(map(str, values))
+        if "None" in text:
+            text = ",".join("NULL" if v is None else str(v) for v in values)
+        return "{" + text + "}"  # 1e-05, inf and nan are valid float input in PostgreSQL too
     return list(values)
+
+
+def _pg_number(field: models.Field[Any, Any]) -> bool:
+    return not isinstance(field, models.BooleanField) and field.db_type(connection) in _PG_NUMBER_TYPES
+
+
+def _pg_cast(field: models.Field[Any, Any]) -> str:
+    """The placeholder of a column's array: JSON columns arrive as JSON text (see ``_adapter``)."""
+    if isinstance(field, models.JSONField):
+        return "%b::text[]::jsonb[]"
+    return f"%b::{field.db_type(connection)}[]"
 
 
 def _statements(
@@ -189,10 +219,14 @@ def _statements(
     placeholders on every execution, which for hundreds of rows × columns cost more than the insert
     itself (profiled)."""
     if connection.vendor == "postgresql":
-        casts = ", ".join(f"%b::{field.db_type(connection)}[]" for field in columns)
+        casts = ", ".join(_pg_cast(field) for field in columns)
+        numbers = [_pg_number(field) for field in columns]
         for offset in range(0, len(rows), PG_ROWS):
             chunk = rows[offset : offset + PG_ROWS]
-            arrays = [_pg_array(values) for values in zip(*chunk, strict=True)]
+            arrays = [
+                _pg_array(values, number)
+                for values, number in zip(zip(*chunk, strict=True), numbers, strict=True)
+            ]
             yield f"{head}SELECT * FROM unnest({casts}){tail}", arrays  # noqa: S608 (metadata only)
         return
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
