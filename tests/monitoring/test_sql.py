@@ -89,3 +89,26 @@ def test_awkward_values_read_back_unchanged(alpha: Tenant) -> None:
             published,
         )
         assert (post.likes, post.judgement, post.categories, post.title) == (likes, judgement, categories, "")
+
+
+def test_changed_only_leaves_rows_already_as_wanted(alpha: Tenant) -> None:
+    """``changed_only``: a conflicting row is updated (and returned) only where a value differs."""
+    org = alpha.org.pk
+    fields, conflict = ["organization", "series", "pending"], ["organization", "series"]
+    insert_rows(SeriesState, fields, [(org, "rule:990000", True), (org, "rule:990001", False)])
+    returned = insert_rows(
+        SeriesState,
+        fields,
+        [(org, "rule:990000", True), (org, "rule:990001", True), (org, "rule:990002", True)],
+        conflict=conflict,
+        update=["pending"],
+        changed_only=True,
+        returning=["series"],
+    )
+    assert sorted(series for (series,) in returned) == ["rule:990001", "rule:990002"]
+    stored = SeriesState.objects.for_org(alpha.org).filter(series__startswith="rule:99000")
+    assert dict(stored.values_list("series", "pending")) == {
+        "rule:990000": True,
+        "rule:990001": True,
+        "rule:990002": True,
+    }

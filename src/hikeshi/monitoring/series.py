@@ -136,13 +136,16 @@ def _bucket_mentions(
 
 
 def _mark_pending(keys: set[tuple[int, str]]) -> None:
-    """INSERT ... ON CONFLICT (organization, series) DO UPDATE SET pending = true, in one statement."""
+    """INSERT ... ON CONFLICT (organization, series) DO UPDATE SET pending = true, in one statement.
+    Only rows not pending yet are rewritten: between two assessments most of a batch's series are
+    pending already, and rewriting them (a new row version, WAL) was most of the statement's work."""
     insert_rows(
         SeriesState,
         ["organization", "series", "pending"],
         [(org_id, key, True) for org_id, key in sorted(keys)],
         conflict=["organization", "series"],
         update=["pending"],
+        changed_only=True,
     )
 
 

@@ -117,13 +117,16 @@ def insert_rows(
     *,
     conflict: Sequence[str] = (),
     update: Sequence[str] = (),
+    changed_only: bool = False,
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """INSERT ``rows`` (values in the order of ``fields``, by field name) into ``model``'s table; the
     other fields get their defaults (one value for all rows, as ``bulk_create`` would give).
 
     ``conflict`` + ``update``: ON CONFLICT (conflict) DO UPDATE SET each of ``update`` to the new value;
-    ``conflict`` alone: ON CONFLICT (conflict) DO NOTHING. ``returning``: fields to return for every
+    ``conflict`` alone: ON CONFLICT (conflict) DO NOTHING. ``changed_only``: update a conflicting row
+    only where one of ``update`` differs (a row already as wanted is not rewritten, nor returned).
+    ``returning``: fields to return for every
     inserted or updated row (match them on a unique key: row order is not guaranteed)."""
     meta = model._meta
     quote = connection.ops.quote_name
@@ -140,6 +143,12 @@ def insert_rows(
         if update:
             sets = ", ".join(f"{c} = excluded.{c}" for c in (_column(model, name) for name in update))
             tail = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+            if changed_only:
+                differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+                table = quote(meta.db_table)
+                tail += " WHERE " + " OR ".join(
+                    f"{table}.{c} {differs} excluded.{c}" for c in (_column(model, name) for name in update)
+                )
         else:
             tail = f" ON CONFLICT ({targets}) DO NOTHING"
     if returning:
