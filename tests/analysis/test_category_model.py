@@ -152,6 +152,34 @@ def test_training_features_equal_the_run_time_scores() -> None:
     assert head.bias[CATEGORY_CODES.index("political_religious")] <= -10
 
 
+def test_training_keeps_only_the_strongest_buckets_when_capped() -> None:
+    """The shipped file's size is bounded: over ``max_buckets`` the weakest n-gram buckets are dropped."""
+    pytest.importorskip("sklearn")
+    from hikeshi.analysis.training.category import CategoryRows, CategorySettings, fit_categories
+
+    texts = [
+        "店長がうざい",
+        "新作のリーク情報",
+        "ランチ美味しい",
+        "店長ほんと無理",
+        "社外秘の資料を流出",
+        "散歩した",
+    ] * 4
+    targets = np.zeros((len(texts), len(CATEGORY_CODES)), dtype=np.int8)
+    complaint = CATEGORY_CODES.index("workplace_complaint")
+    for index, text in enumerate(texts):
+        targets[index, complaint] = int("店長" in text)
+    rows = CategoryRows(texts, targets, ["test"] * len(texts))
+    full = fit_categories(rows, CategorySettings(bits=14, min_positives=3)).head
+    capped = fit_categories(rows, CategorySettings(bits=14, min_positives=3, max_buckets=10)).head
+    full_buckets = int((full.rows > 0).sum())
+    assert full_buckets > 10 and int((capped.rows > 0).sum()) == 10
+    strength = np.abs(full.weights[full.rows]).max(axis=1)  # per bucket, 0 where none is kept
+    kept = capped.rows > 0
+    assert strength[kept].min() >= np.sort(strength[full.rows > 0])[-10]
+    assert np.array_equal(capped.weights[capped.rows[kept]], full.weights[full.rows[kept]])
+
+
 def test_thresholds_keep_the_benign_pool_within_budget() -> None:
     pytest.importorskip("sklearn")
     from hikeshi.analysis.training.category import CategorySettings, DevCases, choose_thresholds

@@ -58,6 +58,9 @@ class CategorySettings:
     threshold_floor: float = 0.5  # a category is never reported by the model alone below this probability
     max_benign_share: float = 0.03  # of the held-out benign rows, the model alone may flag at most this share
     candidates_per_step: int = 8
+    # The shipped file must stay small (about 2 MB): only the n-gram buckets with the largest weights are
+    # kept (with 3,999 team rows about 139,000 buckets carry a weight; 100,000 keeps the file near 1.9 MB).
+    max_buckets: int = 100_000
 
 
 CATEGORY_SETTINGS = CategorySettings()
@@ -196,6 +199,11 @@ def fit_categories(rows: CategoryRows, settings: CategorySettings) -> FittedCate
     coef[columns] = used_coef
     ngram_coef = coef[:n_buckets]
     used = np.flatnonzero(np.any(ngram_coef != 0.0, axis=1))
+    if used.size > settings.max_buckets:
+        strongest = np.abs(ngram_coef[used]).max(axis=1)
+        # stable order: ties keep the lower bucket, so the same data gives the same file
+        keep = np.argsort(-strongest, kind="stable")[: settings.max_buckets]
+        used = np.sort(used[keep])
     table = np.zeros(n_buckets, dtype=np.int32)
     table[used] = np.arange(1, used.size + 1, dtype=np.int32)
     # Stored as float16 (half the file); rounded here already so that the thresholds, the figures and the
