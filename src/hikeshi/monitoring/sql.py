@@ -67,7 +67,11 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
             dumps = json.dumps if encoder is None else partial(json.dumps, cls=encoder)
 
             def json_text(value: Any) -> Any:
-                return None if value is None else dumps(value)
+                if value is None:
+                    return None
+                if not value and type(value) in (list, dict):
+                    return "[]" if type(value) is list else "{}"  # most spans and categories: no call
+                return dumps(value)
 
             return json_text
 
