@@ -68,7 +68,17 @@ SAFE = [
     "足場の上では必ず安全帯。今日も無事故で終了",
     "園児たちとお散歩、どんぐりいっぱい拾えた",
     "ドラフト会議で推しの選手が指名された！",
+    # a hedged impression (「気がする」) is not yet a complaint; the same words stated as fact are (test below)
+    "いつものお弁当、ちょっと量が少なくなった気がする",
+    "このシャンプー、前より泡立ちが悪い気がする",
 ]
+
+
+def test_a_hedge_softens_a_complaint_only_when_present(analyzer: Analyzer) -> None:
+    hedged = analyzer.analyze_one("いつものお弁当、ちょっと量が少なくなった気がする")
+    stated = analyzer.analyze_one("いつものお弁当、量が少なくなったのに値段は同じ。ありえない")
+    assert hedged.level == "low" and stated.level in ("medium", "high", "critical")
+    assert "complaint_quality" in {c.code for c in stated.categories}
 
 
 @pytest.mark.parametrize("text", SAFE)
