@@ -153,7 +153,9 @@ class Post(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["source_key", "source_id"], name="post_once_per_source_id")
         ]
-        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["content_hash"], name="post_content_hash")]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["content_hash"], name="post_content_hash")
+        ]
 
     def __str__(self) -> str:
         return self.text[:50]
