@@ -103,6 +103,7 @@ class RuleEngine:
                 continue
             firing = Firing(rule, rule.weight, [(s, rule.reason) for s in spans])
             modifiers = self._modifiers.get(rule.category, [])
+            own: list[Span] | None = None
             for modifier in (*modifiers, *self._wildcard):
                 mod_spans = hits.get(modifier.concept)
                 if not mod_spans:
@@ -110,7 +111,8 @@ class RuleEngine:
                 if modifier.scope == "sentence" and sentences is None:
                     sentences = [m.end() for m in _SENTENCE_END.finditer(text)]
                 # A modifier word inside a word of the rule itself (「信用できない」 holds 「できない」) does not count.
-                own = [span for name in rule.concepts for span in hits[name]]
+                if own is None:
+                    own = [span for name in rule.concepts for span in hits[name]]
                 free = [span for span in mod_spans if not _overlaps_any(span, own)]
                 if not free:
                     continue
