@@ -7,6 +7,7 @@ import pathlib
 import re
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from hikeshi.analysis import Analyzer, models
@@ -114,16 +115,8 @@ def test_model_alone_reports_a_category_with_an_actionable_reason(tmp_path: path
     assert engine.analyze_one("良").category(code) is None
 
 
-def test_training_features_equal_the_run_time_scores() -> None:
-    pytest.importorskip("sklearn")
-    from hikeshi.analysis.training.category import (
-        CategoryRows,
-        CategorySettings,
-        category_features,
-        category_lexicon,
-        fit_categories,
-    )
-
+def _toy_rows() -> tuple[list[str], npt.NDArray[np.int8]]:
+    """24 short rows: 店長 rows are workplace complaints, リーク/流出 rows confidential leaks, the rest benign."""
     texts = [
         "店長がうざい",
         "新作のリーク情報",
@@ -137,6 +130,21 @@ def test_training_features_equal_the_run_time_scores() -> None:
     for index, text in enumerate(texts):
         targets[index, complaint] = int("店長" in text)
         targets[index, leak] = int("リーク" in text or "流出" in text)
+    return texts, targets
+
+
+def test_training_features_equal_the_run_time_scores() -> None:
+    pytest.importorskip("sklearn")
+    from hikeshi.analysis.training.category import (
+        CategoryRows,
+        CategorySettings,
+        category_features,
+        category_lexicon,
+        fit_categories,
+    )
+
+    texts, targets = _toy_rows()
+    complaint = CATEGORY_CODES.index("workplace_complaint")
     settings = CategorySettings(bits=14, min_positives=3)
     fitted = fit_categories(CategoryRows(texts, targets, ["test"] * len(texts)), settings)
     head = fitted.head
@@ -157,18 +165,7 @@ def test_training_keeps_only_the_strongest_buckets_when_capped() -> None:
     pytest.importorskip("sklearn")
     from hikeshi.analysis.training.category import CategoryRows, CategorySettings, fit_categories
 
-    texts = [
-        "店長がうざい",
-        "新作のリーク情報",
-        "ランチ美味しい",
-        "店長ほんと無理",
-        "社外秘の資料を流出",
-        "散歩した",
-    ] * 4
-    targets = np.zeros((len(texts), len(CATEGORY_CODES)), dtype=np.int8)
-    complaint = CATEGORY_CODES.index("workplace_complaint")
-    for index, text in enumerate(texts):
-        targets[index, complaint] = int("店長" in text)
+    texts, targets = _toy_rows()
     rows = CategoryRows(texts, targets, ["test"] * len(texts))
     full = fit_categories(rows, CategorySettings(bits=14, min_positives=3)).head
     capped = fit_categories(rows, CategorySettings(bits=14, min_positives=3, max_buckets=10)).head
