@@ -176,3 +176,14 @@ def test_trained_models_combine_with_rules() -> None:
     assert 0.0 <= benign.toxicity <= 1.0 and 0.0 <= benign.wrongdoing <= 1.0
     assert confession.wrongdoing > benign.wrongdoing
     assert confession.level in ("high", "critical")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_suppressing_context_damps_the_signal_only_risk(analyzer: Analyzer, fast: bool) -> None:
+    # No rule fires on either text; the same strong toxicity signal must count less in a drama's plot.
+    signal = {"toxicity": 0.95, "wrongdoing": 0.1}
+    plain = analyzer._judge("あいつほんとにありえない", None, None, signal, None, fast=fast)
+    drama = analyzer._judge("ドラマの悪役があいつほんとにありえない", None, None, signal, None, fast=fast)
+    assert not plain.categories and not drama.categories
+    assert plain.level == "medium"
+    assert drama.risk < plain.risk and drama.level == "low"

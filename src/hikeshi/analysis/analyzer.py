@@ -41,6 +41,11 @@ MODEL_SUPPORT = {
 }
 # A strong model signal without any rule evidence still raises the risk, at this fraction of its probability.
 MODEL_ONLY_FACTOR = 0.5
+# The categories each text-wide signal stands for when it raises the risk alone (their contexts damp it).
+_SIGNAL_CATEGORIES = {
+    "toxicity": ("harassment_abuse", "discrimination"),
+    "wrongdoing": ("illegal_act", "misconduct_workplace"),
+}
 # A category probability at its threshold counts as this score (medium); at 1.0 as CATEGORY_MODEL_TOP (high).
 CATEGORY_MODEL_FLOOR = LEVEL_THRESHOLDS[2]
 CATEGORY_MODEL_TOP = 0.8
@@ -174,7 +179,7 @@ class Analyzer:
             # its per-category work.
             toxicity = model_signal.get("toxicity", 0.0)
             wrongdoing = model_signal.get("wrongdoing", 0.0)
-            risk = max(MODEL_ONLY_FACTOR * max(toxicity, wrongdoing), 0.0)
+            risk = self._signal_only_risk(hits, model_signal)
             level = level_for(risk)
             note = (
                 _model_only_note(level, model_signal)
@@ -202,10 +207,7 @@ class Analyzer:
         )
         risk = max((f.score for f in findings.values()), default=0.0)
         risk = max(risk, *model_only.values(), 0.0)
-        signal_only = MODEL_ONLY_FACTOR * max(
-            model_signal.get("toxicity", 0.0), model_signal.get("wrongdoing", 0.0)
-        )
-        risk = max(risk, signal_only)
+        risk = max(risk, self._signal_only_risk(hits, model_signal))
         level = level_for(risk)
         scored = [(f.code, f.score, self._evidence(norm, f)) for f in reported]
         scored += [
@@ -290,11 +292,30 @@ class Analyzer:
             if code in findings or code not in _CATEGORY_ORDER:
                 continue
             strength = self._category_strength(index, probabilities[index])
-            for concept, factor in self._model_dampers.get(code, ()):
-                if concept in hits:
-                    strength *= factor
-            model_only[code] = strength
+            model_only[code] = strength * self._damping(code, hits)
         return model_only
+
+    def _signal_only_risk(self, hits: Hits, model_signal: dict[str, float]) -> float:
+        """The risk the two text-wide signals give on their own, at MODEL_ONLY_FACTOR of their probability.
+
+        A context that suppresses the signal's categories (fiction, news, a campaign: 「ドラマの悪役のセリフ」)
+        damps it as it damps their rules, so a rough line quoted from a drama is not an alert by itself."""
+        best = 0.0
+        for signal, codes in _SIGNAL_CATEGORIES.items():
+            probability = model_signal.get(signal, 0.0)
+            if probability <= best:
+                continue
+            # The least damped of the signal's categories: a context must suppress all of them to count fully.
+            factor = max(self._damping(code, hits) for code in codes)
+            best = max(best, probability * factor)
+        return MODEL_ONLY_FACTOR * best
+
+    def _damping(self, code: str, hits: Hits) -> float:
+        factor = 1.0
+        for concept, damper in self._model_dampers.get(code, ()):
+            if concept in hits:
+                factor *= damper
+        return factor
 
     def _category_strength(self, index: int, probability: float) -> float:
         """0.40 (medium) at the category's threshold, rising linearly to CATEGORY_MODEL_TOP at probability 1."""
