@@ -75,6 +75,7 @@ class Analyzer:
         self._tokenizer = Tokenizer()
         self._category_concepts = _category_concepts(self._lexicon)
         self._model_dampers = _model_dampers(self._lexicon)
+        self._damper_concepts = frozenset(c for pairs in self._model_dampers.values() for c, _ in pairs)
         self._category_codes: tuple[str, ...] = ()
         self._category_index: dict[str, int] = {}
         self._category_thresholds: list[float] = []
@@ -300,14 +301,17 @@ class Analyzer:
 
         A context that suppresses the signal's categories (fiction, news, a campaign: 「ドラマの悪役のセリフ」)
         damps it as it damps their rules, so a rough line quoted from a drama is not an alert by itself."""
+        toxicity = model_signal.get("toxicity", 0.0)
+        wrongdoing = model_signal.get("wrongdoing", 0.0)
+        if self._damper_concepts.isdisjoint(hits):  # most posts: nothing to damp
+            return MODEL_ONLY_FACTOR * max(toxicity, wrongdoing, 0.0)
         best = 0.0
         for signal, codes in _SIGNAL_CATEGORIES.items():
             probability = model_signal.get(signal, 0.0)
-            if probability <= best:
-                continue
-            # The least damped of the signal's categories: a context must suppress all of them to count fully.
-            factor = max(self._damping(code, hits) for code in codes)
-            best = max(best, probability * factor)
+            if probability > best:
+                # The least damped of the signal's categories: a context must suppress all of them to count fully.
+                factor = max([self._damping(code, hits) for code in codes])
+                best = max(best, probability * factor)
         return MODEL_ONLY_FACTOR * best
 
     def _damping(self, code: str, hits: Hits) -> float:
