@@ -125,3 +125,33 @@ def test_a_failing_group_is_retried_item_by_item_and_the_outcomes_stay_accepted(
     assert result.mentions_created == 12
     after = stored(orgs)
     assert all(after[o][0] == before[o][0] + 6 and after[o][2] == before[o][2] + 6 for o in orgs)
+
+
+def test_locked_profiles_are_read_whole_and_their_words_judge_the_mentions(
+    alpha: Tenant, beta: Tenant, groups: list[set[int]]
+) -> None:
+    """``lock_free_profiles`` reads the profiles with plain SQL: the organisation's words (JSON lists)
+    come back as lists and re-judge its mentions, as with the ORM."""
+    from hikeshi.monitoring.mentions import lock_free_profiles
+    from hikeshi.monitoring.models import MonitoringProfile, profile_for
+
+    profile = profile_for(alpha.org)
+    profile.confidential_terms = ["プロジェクト黒潮"]
+    profile.save()
+    profile_for(beta.org)
+    locked = lock_free_profiles(sorted([alpha.org.pk, beta.org.pk]), 5)
+    assert set(locked) == {alpha.org.pk, beta.org.pk}
+    assert (
+        locked[alpha.org.pk].confidential_terms == ["プロジェクト黒潮"]
+        and locked[beta.org.pk].vip_names == []
+    )
+    assert all(isinstance(p, MonitoringProfile) and not p._state.adding for p in locked.values())
+    assert lock_free_profiles(sorted([alpha.org.pk, beta.org.pk]), 1).keys() == {
+        min(alpha.org.pk, beta.org.pk)
+    }
+
+    leak = item("leak", "サンプル食品の新商品はプロジェクト黒潮って名前らしい、来月発売")
+    process_items([leak], source_key=FEED, now=NOW)
+    own = Mention.objects.get(post__source_id="leak", organization=alpha.org)
+    other = Mention.objects.get(post__source_id="leak", organization=beta.org)
+    assert own.judgement is not None and other.judgement is None  # only alpha's words found the leak

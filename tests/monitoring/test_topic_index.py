@@ -156,6 +156,9 @@ def test_members_another_worker_pruned_are_forgotten(alpha: Tenant, committed: C
     later = NOW + topics.INDEX_MEMORY - timedelta(minutes=30)
     _other_worker(committed, replace(item("again", recent), published=later), now=later)
     assert not TopicMember.objects.filter(topic_id=topic_of(alpha.org.pk, "old")).exists()
+    assert not TopicBand.objects.exclude(
+        member_id__in=TopicMember.objects.values("pk")
+    ).exists()  # its bands too
     # This worker's copy still holds "old", and this batch's own horizon would keep it: the count
     # differs from the table's, so the copy is dropped and the index read again.
     committed(item("rewrite", STORY.replace("ありえない", "ありえん"), 10))

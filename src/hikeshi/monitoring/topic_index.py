@@ -111,19 +111,28 @@ def aware(value: Any) -> datetime:
 
 
 def prune(org_ids: list[int], before: datetime) -> None:
-    stale = TopicMember.objects.filter(organization_id__in=org_ids, seen__lt=before)
-    TopicBand.objects.filter(member__in=stale.values("pk")).delete()
-    stale.delete()
+    """Delete these organisations' members seen before ``before`` and their bands. Plain SQL: nothing
+    else refers to a member (the ORM's cascade first read every stale member to find their bands)."""
+    if not org_ids:
+        return
+    member, band = TopicMember._meta.db_table, TopicBand._meta.db_table
+    stale = f"organization_id IN ({', '.join(['%s'] * len(org_ids))}) AND seen < %s"
+    params = [*org_ids, connection.ops.adapt_datetimefield_value(before)]
+    with connection.cursor() as cursor:
+        stale_ids = f"SELECT id FROM {member} WHERE {stale}"  # noqa: S608 (metadata only)
+        cursor.execute(f"DELETE FROM {band} WHERE member_id IN ({stale_ids})", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM {member} WHERE {stale}", params)  # noqa: S608
 
 
 def load(
     org_ids: list[int], content_keys: list[str], band_keys: list[int], pruned_before: datetime
 ) -> dict[int, OrgIndex]:
-    """The index of each organisation for a batch: the cached copy brought up to date, the whole
-    index read from the tables, or (large organisations) the members under the batch's keys.
-    Called with the organisations' profiles locked and after ``prune(org_ids, pruned_before)``."""
+    """The index of each organisation for a batch, after forgetting the members seen before
+    ``pruned_before`` (``prune``; forgotten posts attract nothing in this batch): the cached copy
+    brought up to date, the whole index read from the tables, or (large organisations) the members
+    under the batch's keys. Called with the organisations' profiles locked."""
     database = _database()
-    stats = _stats(org_ids)
+    stats = _pruned_stats(org_ids, pruned_before)
     indexes: dict[int, OrgIndex] = {}
     behind: dict[int, OrgIndex] = {}
     for org_id in org_ids:
@@ -176,16 +185,33 @@ def keep(indexes: dict[int, OrgIndex]) -> None:
         transaction.on_commit(store)
 
 
-def _stats(org_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(members, highest member id) per organisation, from the ``(organization, seen)`` index."""
+def _pruned_stats(org_ids: list[int], before: datetime) -> dict[int, tuple[int, int]]:
+    """``_stats`` after ``prune``: the delete statements run only for organisations whose oldest member
+    is older than ``before`` (the horizon moves in steps, so about once a step), and only their stats
+    are read again."""
+    stats, stale = _stats(org_ids, before)
+    if stale:
+        prune(stale, before)
+        for org_id in stale:
+            stats.pop(org_id, None)
+        stats.update(_stats(stale, before)[0])
+    return stats
+
+
+def _stats(org_ids: list[int], before: datetime) -> tuple[dict[int, tuple[int, int]], list[int]]:
+    """(members, highest member id) per organisation, and the organisations with members seen before
+    ``before``; one aggregate over the ``(organization, seen)`` index."""
     table = TopicMember._meta.db_table
     condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT organization_id, COUNT(*), MAX(id) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
+            f"SELECT organization_id, COUNT(*), MAX(id), MIN(seen) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
             org_ids,
         )
-        return {org_id: (int(count), int(max_id)) for org_id, count, max_id in cursor.fetchall()}
+        rows = cursor.fetchall()
+    stats = {int(org_id): (int(count), int(max_id)) for org_id, count, max_id, _oldest in rows}
+    stale = sorted(int(org_id) for org_id, _count, _max_id, oldest in rows if aware(oldest) < before)
+    return stats, stale
 
 
 _COLUMNS = "id, organization_id, topic_id, content_key, seen, signature"

@@ -200,7 +200,6 @@ def assign_topics(
     latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
     before = horizon(latest)
     org_ids = sorted(posts_of)
-    topic_index.prune(org_ids, before)  # first: forgotten posts attract nothing in this batch
     indexes = topic_index.load(
         org_ids,
         sorted({shapes[pk].key for posts in posts_of.values() for pk in posts}),
