@@ -112,3 +112,28 @@ def test_changed_only_leaves_rows_already_as_wanted(alpha: Tenant) -> None:
         "rule:990001": True,
         "rule:990002": True,
     }
+
+
+def test_fast_datetimes_read_the_same_aware_times(alpha: Tenant) -> None:
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from hikeshi.monitoring.sql import fast_datetimes
+
+    starts = [NOW - timedelta(minutes=5 * i, microseconds=i) for i in range(3)]
+    fields = ["organization", "series", "bucket_start", "mentions", "negative", "reposts", "authors"]
+    insert_rows(
+        SeriesBucket, fields, [(alpha.org.pk, f"topic:-{i}", s, 1, 0, 0, 1) for i, s in enumerate(starts)]
+    )
+    table = SeriesBucket._meta.db_table
+    sql = f"SELECT bucket_start FROM {table} WHERE organization_id = %s AND series LIKE 'topic:-%%' ORDER BY series"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [alpha.org.pk])
+        plain = [value for (value,) in cursor.fetchall()]
+    with fast_datetimes(connection.cursor()) as cursor:
+        cursor.execute(sql, [alpha.org.pk])
+        fast = [value for (value,) in cursor.fetchall()]
+    assert fast == plain
+    if connection.vendor == "postgresql":  # SQLite returns what it stored, unchanged by the helper
+        assert fast == starts and all(v.utcoffset() == timedelta(0) for v in fast)

@@ -26,7 +26,7 @@ from hikeshi.monitoring.models import (
     SeriesState,
     Topic,
 )
-from hikeshi.monitoring.sql import insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, insert_rows
 from hikeshi.monitoring.story_alerts import raise_story_alert
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _bucket_mentions(
         f"WHERE m.organization_id IN ({', '.join(['%s'] * len(org_ids))}) "
         f"AND m.bucket_start IN ({', '.join(['%s'] * len(buckets))})"
     )
-    with connection.cursor() as cursor:
+    with fast_datetimes(connection.cursor()) as cursor:
         cursor.execute(sql, [*sorted(org_ids), *(adapt(b) for b in sorted(buckets))])
         rows = cursor.fetchall()
     # SQLite gives naive UTC datetimes (and 0/1 for booleans, depending on the converter)

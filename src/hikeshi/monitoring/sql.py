@@ -315,6 +315,19 @@ def _statements(plan: _Plan, rows: list[Sequence[Any]]) -> Iterator[tuple[str, l
         )
 
 
+def fast_datetimes(cursor: Any) -> Any:
+    """``cursor`` (one of Django's), set to read ``timestamptz`` columns with psycopg's own loader, in
+    C, instead of Django's Python subclass of it, which parses every value in Python: about 8 µs a
+    value (measured: 20,000 values 0.19 s → 0.03 s), for the tens of thousands of member, topic and
+    bucket times a batch reads. Only where both give the same value: PostgreSQL with the session in
+    UTC (as Django sets it with ``USE_TZ``), aware datetimes in ``datetime.UTC``."""
+    if connection.vendor == "postgresql" and connection.timezone_name == "UTC":
+        from psycopg.types.datetime import TimestamptzLoader
+
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+    return cursor
+
+
 def in_list(column: str, values: Sequence[Any], pg_type: str) -> tuple[str, list[Any]]:
     """``column`` IN the values, as one bound parameter (a JSON array on SQLite, a ``pg_type`` array on
     PostgreSQL, cast so the column's index is used): thousands of band keys would otherwise be

@@ -30,7 +30,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from hikeshi.monitoring.models import TopicBand, TopicMember
-from hikeshi.monitoring.sql import in_list
+from hikeshi.monitoring.sql import fast_datetimes, in_list
 
 if TYPE_CHECKING:
     from hikeshi.ingest.topics import Signature
@@ -219,7 +219,7 @@ _COLUMNS = "id, organization_id, topic_id, content_key, seen, signature"
 
 def _rows(condition: str, params: list[Any]) -> list[tuple[Any, ...]]:
     table = TopicMember._meta.db_table
-    with connection.cursor() as cursor:
+    with fast_datetimes(connection.cursor()) as cursor:
         cursor.execute(f"SELECT {_COLUMNS} FROM {table} WHERE {condition} ORDER BY id", params)  # noqa: S608
         rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows

@@ -33,7 +33,7 @@ from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
 from hikeshi.monitoring import topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
-from hikeshi.monitoring.sql import in_list, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
 from hikeshi.monitoring.topic_index import Member, OrgIndex, aware
 
 INDEX_MEMORY = timedelta(days=3)
@@ -270,7 +270,7 @@ def _stored_topics(ids: list[int]) -> dict[int, Topic]:
     if not ids:
         return {}
     condition, params = in_list("id", ids, "bigint")
-    with connection.cursor() as cursor:
+    with fast_datetimes(connection.cursor()) as cursor:
         cursor.execute(
             f"SELECT id, organization_id, key, first_post_id, post_count, sources, first_seen, last_activity "  # noqa: S608
             f"FROM {Topic._meta.db_table} WHERE {condition}",
