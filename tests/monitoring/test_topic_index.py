@@ -222,3 +222,18 @@ def test_deleting_topics_removes_their_index_rows(alpha: Tenant, beta: Tenant) -
     assert not TopicMember.objects.filter(pk__in=beta_members).exists()
     assert not TopicBand.objects.filter(member_id__in=beta_members).exists()
     assert TopicMember.objects.for_org(alpha.org).exists()  # the other organisation's index stays
+
+
+def test_band_keys_of_a_batch_are_those_of_each_organisation_and_post() -> None:
+    from types import SimpleNamespace
+
+    texts = [STORY, OTHER, STORY + "!!", "短い"]
+    posts = [SimpleNamespace(pk=i, content_hash=f"k{i}", text=t, origin="x") for i, t in enumerate(texts)]
+    shapes = topics.shapes_of(posts)  # type: ignore[arg-type]
+    ordered = {7: posts[:3], 2**40: posts}
+    rows = topics._key_rows(ordered, shapes)  # type: ignore[arg-type]
+    for org_id, org_posts in ordered.items():
+        for post, keys in zip(org_posts, rows[org_id], strict=True):
+            signature = shapes[post.pk].signature
+            assert keys == ([] if signature is None else topics.band_keys(org_id, signature))
+    assert rows[7][0] != rows[2**40][0] and rows[7][0] and not rows[2**40][3]
