@@ -121,6 +121,21 @@ RISKY = [
     ),
     ("safety_incident", "遠足で児童一人バスに残したまま出発しかけた", {"バスに残し", "児童"}),
     ("workplace_complaint", "運行管理者、荷待ちの時間は休憩扱いで給料ゼロ。ありえん", {"給料ゼロ"}),
+    # Pass 6 (lexicon 2026.11.9): shapes the batch e rows worded without the earlier rules' words.
+    ("illegal_act", "拾った財布、中の現金だけ抜いて捨てといた", {"拾った財布", "抜いて"}),
+    (
+        "misconduct_workplace",
+        "お客さんの傘、雨降ってたから勝手に使っちゃった(コンビニ店員)",
+        {"お客さんの", "勝手に使"},
+    ),
+    ("discrimination", "妊婦様がまたエレベーター待ちの列に割り込んできた", {"妊婦様"}),
+    ("misinformation", "このサプリで糖尿病も治るってお客さんに説明してる", {"糖尿病も治る", "説明してる"}),
+    (
+        "confidential_leak",
+        "解禁は来週だけど、フォロワーにだけぶっちゃけると新色は3つ",
+        {"解禁は", "ぶっちゃけると"},
+    ),
+    ("inappropriate_expression", "園児の発表会でセクシーなポーズをさせてみた", {"園児", "セクシー"}),
 ]
 
 
