@@ -137,15 +137,39 @@ def test_a_worker_keeps_its_index_and_catches_up_with_other_workers(
         committed(item("c", OTHER.replace("本当なのかな", "ほんと?"), 40), item("d", STORY + "!!", 40))
     assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "b")
     assert topic_of(alpha.org.pk, "d") == topic_of(alpha.org.pk, "a")
-    member_reads = [q["sql"] for q in queries if "signature FROM monitoring_topicmember" in q["sql"]]
+    member_reads = [
+        q["sql"] for q in queries if "signature, band_mask FROM monitoring_topicmember" in q["sql"]
+    ]
     # the copy was brought up to date (members above its highest id), not read again whole
     assert member_reads and all("id >" in sql for sql in member_reads), member_reads
-    cached = next(index for (_db, org_id), index in topic_index._CACHE.items() if org_id == alpha.org.pk)
-    stored = TopicMember.objects.for_org(alpha.org)
+    # ... and the new member's band keys computed from its signature and mask, not read
+    assert not any("FROM monitoring_topicband WHERE member_id" in q["sql"] for q in queries)
+    assert_cached_bands_are_stored(alpha)
+
+
+def assert_cached_bands_are_stored(tenant: Tenant) -> None:
+    cached = next(index for (_db, org_id), index in topic_index._CACHE.items() if org_id == tenant.org.pk)
+    stored = TopicMember.objects.for_org(tenant.org)
     assert set(cached.members) == set(stored.values_list("pk", flat=True))
-    assert sorted(k for m in cached.members.values() for k in m.bands) == sorted(
-        TopicBand.objects.filter(member__in=stored).values_list("band_key", flat=True)
-    )
+    for member in cached.members.values():
+        rows = TopicBand.objects.filter(member_id=member.pk).order_by("id").values_list("band_key", flat=True)
+        assert member.bands == list(rows)
+    for key, members in cached.by_band.items():
+        rows = TopicBand.objects.filter(band_key=key, member__in=stored).order_by("id")
+        assert [m.pk for m in members] == list(rows.values_list("member_id", flat=True))
+
+
+def test_members_stored_before_the_band_mask_have_their_band_rows_read(
+    alpha: Tenant, committed: Callable[..., Any]
+) -> None:
+    committed(item("a", STORY, 60), item("b", OTHER, 50))
+    TopicMember.objects.update(band_mask=None)  # as rows written before migration 0010
+    topic_index.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        committed(item("d", STORY + "!!", 40))
+    assert topic_of(alpha.org.pk, "d") == topic_of(alpha.org.pk, "a")
+    assert any("FROM monitoring_topicband WHERE member_id" in q["sql"] for q in queries)
+    assert_cached_bands_are_stored(alpha)
 
 
 def test_members_another_worker_pruned_are_forgotten(alpha: Tenant, committed: Callable[..., Any]) -> None:
@@ -196,7 +220,9 @@ def test_organisations_beyond_the_cache_bounds_are_read_per_batch(
         committed(item("c", STORY + "!!", 40))
     assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "a")  # found by its band keys
     assert not topic_index._CACHE
-    member_reads = [q["sql"] for q in queries if "signature FROM monitoring_topicmember" in q["sql"]]
+    member_reads = [
+        q["sql"] for q in queries if "signature, band_mask FROM monitoring_topicmember" in q["sql"]
+    ]
     conditions = [sql.split(" WHERE ", 1)[1] for sql in member_reads]
     # the members with the batch's keys (SQLite: IN a JSON list; PostgreSQL: = ANY an array) ...
     assert any("content_key IN" in c or "content_key = ANY" in c for c in conditions)

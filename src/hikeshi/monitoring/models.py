@@ -207,6 +207,10 @@ class TopicMember(TenantModel):
     seen = models.DateTimeField()
     signature = models.BinaryField(null=True)
     """64 little-endian uint64 MinHash values; None for content too short to compare by similarity."""
+    band_mask = models.IntegerField(null=True)
+    """Which of the signature's 16 band keys it has ``TopicBand`` rows under (bit i: band i), so that a
+    worker bringing its index up to date computes them from the signature instead of reading the band
+    rows. None for members stored before it existed: their band rows are read."""
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [

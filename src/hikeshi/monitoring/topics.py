@@ -84,6 +84,7 @@ class _NewMember:
     seen: datetime
     signature: bytes | None
     bands: list[int]
+    band_mask: int
 
 
 def shapes_of(posts: Iterable[Post]) -> dict[int, Shape]:
@@ -173,11 +174,22 @@ def _key_rows(ordered: dict[int, list[Post]], shapes: dict[int, Shape]) -> dict[
                 where.append((org_id, i))
                 hashes.append(bands)
     if hashes:
-        orgs = np.array([org_id for org_id, _i in where], dtype=np.uint64)[:, None] * _ORG_MULTIPLIER
-        rows: list[list[int]] = _mix(np.array(hashes) + orgs).view(np.int64).tolist()
+        rows = _keys_of_hashes([org_id for org_id, _i in where], np.array(hashes))
         for (org_id, i), keys in zip(where, rows, strict=True):
             result[org_id][i] = keys
     return result
+
+
+def band_key_rows(org_ids: list[int], signatures: npt.NDArray[np.uint64]) -> list[list[int]]:
+    """``band_keys`` of many (organisation, signature) pairs (a row of ``signatures`` each), in one
+    numpy pass."""
+    return _keys_of_hashes(org_ids, _band_hash_rows(signatures))
+
+
+def _keys_of_hashes(org_ids: list[int], hashes: npt.NDArray[np.uint64]) -> list[list[int]]:
+    orgs = np.array(org_ids, dtype=np.uint64)[:, None] * _ORG_MULTIPLIER
+    keys: list[list[int]] = _mix(hashes + orgs).view(np.int64).tolist()
+    return keys
 
 
 def horizon(latest: datetime) -> datetime:
@@ -234,18 +246,22 @@ def assign_topics(
             # A key that already holds a member of this topic leads later posts to the topic already; a
             # full key keeps its members: whatever story fills it is recognised through them.
             by_band = index.by_band
-            keys = [
-                key
-                for key in keys
+            kept = [
+                band
+                for band, key in enumerate(keys)
                 if key not in by_band
                 or (len(by_band[key]) < MAX_PER_BAND and not _holds(by_band[key], topic))
             ]
+            keys = [keys[band] for band in kept]
             member = Member(topic, shape.signature, shape.key, post.published_at, bands=keys)
             index.by_key[shape.key] = member
             for key in keys:
                 index.by_band[key].append(member)
             signature = None if shape.signature is None else shape.signature.tobytes()
-            new_members.append(_NewMember(org_id, member, shape.key, post.published_at, signature, keys))
+            mask = sum(1 << band for band in kept)
+            new_members.append(
+                _NewMember(org_id, member, shape.key, post.published_at, signature, keys, mask)
+            )
     stored = _stored_topics(sorted({topic_id for topic_id, _site, _seen in growth}))
     for topic_id, site, seen in growth:
         _grow(stored[topic_id], site, seen)
@@ -385,8 +401,11 @@ def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
         (org_id, key): pk
         for pk, org_id, key in insert_rows(
             TopicMember,
-            ["organization", "topic", "content_key", "seen", "signature"],
-            [(m.org_id, m.member.topic, m.content_key, m.seen, m.signature) for m in new_members],
+            ["organization", "topic", "content_key", "seen", "signature", "band_mask"],
+            [
+                (m.org_id, m.member.topic, m.content_key, m.seen, m.signature, m.band_mask)
+                for m in new_members
+            ],
             returning=["id", "organization", "content_key"],
         )
     }
