@@ -15,6 +15,7 @@ from hikeshi.alerts.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, 
 from hikeshi.alerts.models import Alert, AlertStatus, EscalationContact, EventKind, Notification
 from hikeshi.alerts.sweeps import escalate_due
 from hikeshi.monitoring.demo import seed_monitoring_demo
+from hikeshi.monitoring.models import Topic
 from tests.alerts.conftest import Mailbox
 from tests.alerts.fakeapi import FakeAPI
 from tests.alerts.helpers import deliver_pending
@@ -53,12 +54,17 @@ def test_the_demo_story_alerts_escalates_and_stops_on_ack(
 
     seed_monitoring_demo(org, now=_last_evening())
 
-    alerts = list(Alert.objects.for_org(org))
+    story = Topic.objects.for_org(org).order_by("-post_count").first()
+    assert story is not None and "ビニール片" in story.first_post.text
+    everything = list(Alert.objects.for_org(org))
     # One story, one alert: the organisation-wide surge seen first became the topic's alert when the
-    # posts grouped, however many batches and series saw it.
-    assert [a.story_key for a in alerts] == [f"monitoring:topic:{alerts[0].story_key.rsplit(':', 1)[-1]}"], [
-        (a.story_key, a.title) for a in alerts
-    ]
+    # posts grouped, however many batches and series saw it. Another topic of the week may raise its own,
+    # lower alert (the copied 「もう買わない」 reactions read as a complaint); it is not the story's.
+    alerts = [a for a in everything if a.story_key == f"monitoring:topic:{story.pk}"]
+    others = [a for a in everything if a not in alerts]
+    assert len(alerts) == 1, [(a.story_key, a.title) for a in everything]
+    assert len(others) <= 1, [(a.story_key, a.title) for a in everything]
+    assert all(a.story_key.startswith("monitoring:topic:") and a.level < alerts[0].level for a in others)
     grown = [a for a in alerts if a.events.filter(kind=EventKind.LEVEL_CHANGED).exists()]
     assert grown and all(a.update_count > 1 for a in grown)
     announced = [a for a in alerts if a.notified_level >= 2]

@@ -25,8 +25,12 @@ def test_demo_week_tells_the_foreign_object_story(alpha: Tenant) -> None:
 
     alerts = Alert.objects.filter(organization=org, story_key__startswith="monitoring:")
     assert alerts.exists()  # the story reached the alerts app through do_raise_alert
-    # One story, one alert: the rules' surges and the story's topic all end in the topic's alert.
-    assert list(alerts.values_list("story_key", flat=True)) == [f"monitoring:topic:{story.pk}"]
+    # One story, one alert: the rules' surges and the story's topic all end in the topic's alert. The week's
+    # other topics may raise their own, lower alert (the copied 「もう買わない」 reactions read as a complaint).
+    story_alert = alerts.get(story_key=f"monitoring:topic:{story.pk}")
+    others = alerts.exclude(pk=story_alert.pk)
+    assert not others.filter(story_key="monitoring:org-surge").exists()
+    assert others.count() <= 1 and all(a.level < story_alert.level for a in others)
     assert seed_monitoring_demo(org) == count  # idempotent
     Membership.objects.create(user=alpha.member, organization=org, role=Role.ORG_MEMBER)
     client = Client()
