@@ -98,6 +98,7 @@ def ensure_profiles(org_ids: Iterable[int]) -> None:
 
 
 _PROFILE_FIELDS = MonitoringProfile._meta.concrete_fields
+_PROFILE_NAMES = [f.attname for f in _PROFILE_FIELDS]
 
 
 def lock_free_profiles(org_ids: list[int], limit: int) -> dict[int, MonitoringProfile]:
@@ -125,13 +126,15 @@ def _profiles(sql: str, params: list[Any]) -> dict[int, MonitoringProfile]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     # the fields' own converters (JSON text to lists), as the ORM applies them
-    converters = [(i, f, c) for i, f in enumerate(_PROFILE_FIELDS) for c in f.get_db_converters(connection)]
+    converters = [
+        (i, f, f.from_db_value) for i, f in enumerate(_PROFILE_FIELDS) if hasattr(f, "from_db_value")
+    ]
     profiles: dict[int, MonitoringProfile] = {}
     for row in rows:
         values = list(row)
         for i, f, convert in converters:
             values[i] = convert(values[i], f, connection)
-        profile = MonitoringProfile.from_db(connection.alias, None, values)
+        profile = MonitoringProfile.from_db(connection.alias, _PROFILE_NAMES, values)
         profiles[profile.organization_id] = profile
     return profiles
 

@@ -151,8 +151,8 @@ def _plan(
     returning: tuple[str, ...],
 ) -> _Plan:
     # The adapters depend on the connection's vendor and time zone (see _adapter): part of the key.
-    key = (connection.alias, connection.vendor, settings.USE_TZ, connection.timezone_name, model, fields)
-    key += (conflict, update, changed_only, returning)
+    key: tuple[Any, ...] = (connection.alias, connection.vendor, settings.USE_TZ, connection.timezone_name)
+    key += (model, fields, conflict, update, changed_only, returning)
     plan = _PLANS.get(key)
     if plan is None:
         plan = _PLANS[key] = _build_plan(model, fields, conflict, update, changed_only, returning)
