@@ -63,3 +63,46 @@ def test_json_members_become_rows_with_band_keys() -> None:
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_organisations_with_members_are_marked_as_having_band_rows() -> None:
+    """Migration 0011: every member stored before it has its band rows, so organisations with members
+    keep writing them (``MonitoringProfile.topic_bands``); the others start without."""
+    before = [("monitoring", "0010_topic_member_band_mask")]
+    after = [("monitoring", "0011_profile_topic_bands")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    organization = apps.get_model("tenancy", "Organization")
+    profile = apps.get_model("monitoring", "MonitoringProfile")
+    indexed, empty = (organization.objects.create(slug=s, name=s) for s in ("indexed", "empty"))
+    for org in (indexed, empty):
+        profile.objects.create(organization=org)
+    seen = datetime(2026, 3, 1, tzinfo=UTC)
+    post = apps.get_model("monitoring", "Post").objects.create(
+        source_key="push:indexed", source_id="1", text="異物混入の話", published_at=seen
+    )
+    topic = apps.get_model("monitoring", "Topic").objects.create(
+        organization=indexed,
+        key="topic-x",
+        first_post=post,
+        post_count=1,
+        first_seen=seen,
+        last_activity=seen,
+    )
+    apps.get_model("monitoring", "TopicMember").objects.create(
+        organization=indexed, topic=topic, content_key="k", seen=seen, signature=None, band_mask=0
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    apps = executor.loader.project_state(after).apps
+    marked = dict(
+        apps.get_model("monitoring", "MonitoringProfile").objects.values_list(
+            "organization_id", "topic_bands"
+        )
+    )
+    assert marked[indexed.pk] is True and marked[empty.pk] is False
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

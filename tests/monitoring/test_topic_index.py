@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hikeshi.ingest.items import IngestedItem
 from hikeshi.monitoring import topic_index, topics
-from hikeshi.monitoring.models import Mention, Post, Topic, TopicBand, TopicMember
+from hikeshi.monitoring.models import Mention, MonitoringProfile, Post, Topic, TopicBand, TopicMember
 from hikeshi.monitoring.pipeline import process_items
 from tests.monitoring.helpers import NOW, item
 from tests.platform.conftest import Tenant
@@ -28,7 +28,42 @@ def topic_of(org_id: int, source_id: str) -> int | None:
     return Mention.objects.get(organization_id=org_id, post__source_id=source_id).topic_id
 
 
+def with_band_rows(*tenants: Tenant) -> None:
+    """Give the organisations their band rows and mark them (``MonitoringProfile.topic_bands``), as the
+    first partial load of an organisation's index does: their batches then write band rows, which these
+    tests inspect. (The tenant fixtures store a post each, with its topic member.)"""
+    from hikeshi.monitoring.mentions import ensure_profiles
+
+    ensure_profiles([tenant.org.pk for tenant in tenants])
+    topic_index._fill_bands([tenant.org.pk for tenant in tenants])
+
+
+def band_rows_of(members: Any) -> dict[int, list[int]]:
+    """{member id: its band keys}, as the band rows hold them (in row order)."""
+    rows: dict[int, list[int]] = {}
+    for member_id, key in (
+        TopicBand.objects.filter(member__in=members).order_by("id").values_list("member_id", "band_key")
+    ):
+        rows.setdefault(member_id, []).append(key)
+    return rows
+
+
+def keys_of_masks(members: Any) -> dict[int, list[int]]:
+    """{member id: its band keys}, from its signature and band mask (members with a band at least)."""
+    import numpy as np
+
+    keys: dict[int, list[int]] = {}
+    for member in members:
+        if member.signature is None or not member.band_mask:
+            continue
+        signature = np.frombuffer(bytes(member.signature), dtype=np.uint64)
+        all_keys = topics.band_keys(member.organization_id, signature)
+        keys[member.pk] = [key for band, key in enumerate(all_keys) if member.band_mask >> band & 1]
+    return keys
+
+
 def test_a_rewrite_in_a_later_batch_joins_the_stored_topic(alpha: Tenant) -> None:
+    with_band_rows(alpha)
     process_items([item("a", STORY, 60)], source_key=FEED, now=NOW)
     member = TopicMember.objects.for_org(alpha.org).get(topic_id=topic_of(alpha.org.pk, "a"))
     assert member.signature is not None and len(bytes(member.signature)) == 64 * 8
@@ -55,6 +90,7 @@ def test_each_organisation_has_its_own_topics_members_and_band_keys(alpha: Tenan
 
 
 def test_posts_older_than_the_index_memory_stop_attracting(alpha: Tenant) -> None:
+    with_band_rows(alpha)
     process_items([item("old", STORY, 60)], source_key=FEED, now=NOW)
     old_member = TopicMember.objects.for_org(alpha.org).get(topic_id=topic_of(alpha.org.pk, "old"))
     later = NOW + topics.INDEX_MEMORY + timedelta(hours=2)
@@ -69,6 +105,7 @@ def test_posts_older_than_the_index_memory_stop_attracting(alpha: Tenant) -> Non
 def test_near_copies_and_full_band_keys_add_no_band_rows(
     alpha: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    with_band_rows(alpha)
     monkeypatch.setattr(topics, "MAX_PER_BAND", 2)
     variants = [f"{STORY} その{i}、{'ほんとに' * (i % 3)}最悪" for i in range(8)]
     process_items([item(str(i), text, 60 - i) for i, text in enumerate(variants)], source_key=FEED, now=NOW)
@@ -126,6 +163,7 @@ def _other_worker(run: Callable[..., Any], *items: IngestedItem, now: datetime =
 def test_a_worker_keeps_its_index_and_catches_up_with_other_workers(
     alpha: Tenant, beta: Tenant, committed: Callable[..., Any]
 ) -> None:
+    with_band_rows(alpha)
     # beta's own post takes member ids first, so alpha's member count differs from its highest id
     process_items(
         [item("x", "ベータ学園の文化祭の模擬店の話")], source_key="push:beta", owner=beta.org, now=NOW
@@ -162,6 +200,7 @@ def assert_cached_bands_are_stored(tenant: Tenant) -> None:
 def test_members_stored_before_the_band_mask_have_their_band_rows_read(
     alpha: Tenant, committed: Callable[..., Any]
 ) -> None:
+    with_band_rows(alpha)  # as migration 0011 marks organisations with members
     committed(item("a", STORY, 60), item("b", OTHER, 50))
     TopicMember.objects.update(band_mask=None)  # as rows written before migration 0010
     topic_index.clear_cache()
@@ -174,6 +213,7 @@ def test_members_stored_before_the_band_mask_have_their_band_rows_read(
 
 def test_members_another_worker_pruned_are_forgotten(alpha: Tenant, committed: Callable[..., Any]) -> None:
     recent = "サンプル食品のおにぎりの具が少なすぎる件について語ろう"
+    with_band_rows(alpha)
     committed(item("old", STORY, 60), item("recent", recent, 0))
     # Another worker, three days later: its batch only repeats "recent" (no member added) and its
     # horizon forgets "old" — the table now has fewer members under the same highest id.
@@ -213,6 +253,7 @@ def test_a_batch_that_rolls_back_leaves_nothing_in_the_cache(
 def test_organisations_beyond_the_cache_bounds_are_read_per_batch(
     alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    with_band_rows(alpha)  # filled already (the fill itself: see the test after the next)
     committed(item("a", STORY, 60), item("b", OTHER, 50))
     topic_index.clear_cache()
     monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)  # alpha has 2 members: too many to cache
@@ -230,8 +271,77 @@ def test_organisations_beyond_the_cache_bounds_are_read_per_batch(
     assert not [c for c in whole if "content_key" not in c]
 
 
+def test_organisations_loaded_whole_have_no_band_rows(alpha: Tenant, committed: Callable[..., Any]) -> None:
+    """Band rows are read only by partial loads: an organisation whose index is cached or read whole
+    keeps its members' band keys in their masks, and finds its stories as well."""
+    committed(item("a", STORY, 60), item("b", OTHER, 50))
+    committed(item("c", STORY + "!!", 40))  # the cached copy
+    topic_index.clear_cache()
+    committed(item("d", OTHER.replace("本当なのかな", "ほんと?"), 30))  # read whole from the tables
+    assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "a")
+    assert topic_of(alpha.org.pk, "d") == topic_of(alpha.org.pk, "b")
+    members = TopicMember.objects.for_org(alpha.org)
+    assert not TopicBand.objects.exists()
+    assert keys_of_masks(members)  # the keys are there, in the masks
+    assert not MonitoringProfile.objects.get(organization=alpha.org).topic_bands
+
+
+def test_the_first_partial_load_fills_the_band_rows_from_the_masks(
+    alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed(item("a", STORY, 60), item("b", OTHER, 50))
+    assert not TopicBand.objects.exists()
+    topic_index.clear_cache()
+    monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)  # loaded in part from now on
+    monkeypatch.setattr(topic_index, "FILL_PAGE", 1)  # one member per page: the paging is exercised
+    committed(item("c", STORY + "!!", 40))
+    assert topic_of(alpha.org.pk, "c") == topic_of(alpha.org.pk, "a")  # found through the filled rows
+    assert MonitoringProfile.objects.get(organization=alpha.org).topic_bands
+    members = TopicMember.objects.for_org(alpha.org)
+    assert band_rows_of(members) == keys_of_masks(members)
+    # later batches write their members' rows as they store them
+    committed(
+        item("d", OTHER.replace("本当なのかな", "ほんと?"), 30),
+        item("e", "サンプル食品の株主優待でお米が届いた。毎年うれしい", 30),
+    )
+    assert topic_of(alpha.org.pk, "d") == topic_of(alpha.org.pk, "b")
+    members = TopicMember.objects.for_org(alpha.org)
+    assert members.filter(content_key=Post.objects.get(source_id="e").content_hash).exists()
+    assert band_rows_of(members) == keys_of_masks(members)
+    # an organisation's rows are filled once: a second fill (a profile re-created, say) rewrites them
+    topic_index._fill_bands([alpha.org.pk])
+    assert band_rows_of(members) == keys_of_masks(members)
+
+
+def test_a_fill_rolls_back_with_its_batch(
+    alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikeshi.monitoring import series
+
+    committed(item("a", STORY, 60))
+    topic_index.clear_cache()
+    monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("database went away")
+
+    real_update_series = series.update_series
+    monkeypatch.setattr(series, "update_series", fail)
+    committed(item("b", STORY + "!!", 50))  # dead-lettered after its fill: all of it rolled back
+    assert not Post.objects.filter(source_id="b").exists()
+    assert not TopicBand.objects.exists()
+    assert not MonitoringProfile.objects.get(organization=alpha.org).topic_bands
+    monkeypatch.setattr(series, "update_series", real_update_series)
+    committed(item("b2", STORY + "!!", 40))
+    assert topic_of(alpha.org.pk, "b2") == topic_of(alpha.org.pk, "a")
+    assert MonitoringProfile.objects.get(organization=alpha.org).topic_bands
+    members = TopicMember.objects.for_org(alpha.org)
+    assert band_rows_of(members) == keys_of_masks(members)
+
+
 def test_deleting_topics_removes_their_index_rows(alpha: Tenant, beta: Tenant) -> None:
     """The index rows have no database constraint (migration 0009): deletions cascade through the ORM."""
+    with_band_rows(alpha, beta)
     process_items(
         [item("a", STORY, 60), item("b", "今日はサンプル食品の新商品を買った", 50)], source_key=FEED, now=NOW
     )

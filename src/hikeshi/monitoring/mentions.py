@@ -210,7 +210,8 @@ def store_mentions(
     if not todo:
         return []
     org_judgements = _org_judgements(todo, profiles)
-    placed = topics.assign_topics(((w.org_id, w.post) for w in todo), shapes)
+    banded = {org_id for org_id, profile in profiles.items() if profile.topic_bands}
+    placed = topics.assign_topics(((w.org_id, w.post) for w in todo), shapes, banded)
     fields = [
         "organization",
         "post",

@@ -25,6 +25,12 @@ class MonitoringProfile(TenantModel):
     )
     vip_names = models.JSONField(_("VIP の名前"), default=list, blank=True)
     own_names = models.JSONField(_("自社の呼び名"), default=list, blank=True)
+    topic_bands = models.BooleanField(default=False, editable=False)
+    """Every ``TopicMember`` of the organisation has its ``TopicBand`` rows. Band rows are read only by
+    partial loads of the topic index (organisations too large for a worker's cache, see
+    ``topic_index``), so they are written only for organisations that have needed one: the first such
+    load fills them from the members' band masks and sets this, under this row's lock, in the batch's
+    transaction. Never cleared (a later fill would duplicate rows)."""
     audit_fields = ("confidential_terms", "vip_names", "own_names")
 
     class Meta:
@@ -208,9 +214,10 @@ class TopicMember(TenantModel):
     signature = models.BinaryField(null=True)
     """64 little-endian uint64 MinHash values; None for content too short to compare by similarity."""
     band_mask = models.IntegerField(null=True)
-    """Which of the signature's 16 band keys it has ``TopicBand`` rows under (bit i: band i), so that a
-    worker bringing its index up to date computes them from the signature instead of reading the band
-    rows. None for members stored before it existed: their band rows are read."""
+    """Which of the signature's 16 band keys it is indexed under (bit i: band i), so that a worker
+    bringing its index up to date computes them from the signature instead of reading band rows (which
+    exist only where ``MonitoringProfile.topic_bands`` is set). None for members stored before it
+    existed: their band rows are read."""
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -225,7 +232,8 @@ class TopicBand(models.Model):
     """One LSH band of a member's signature. ``band_key`` hashes the organisation, the band number and
     the band's values, so one indexed ``band_key IN (...)`` finds every candidate of a batch; a hash
     collision only adds a candidate, which the signature comparison then rejects. Written and pruned
-    with plain SQL: a batch adds 16 rows per post, too many to build as model instances."""
+    with plain SQL: a batch adds 16 rows per post, too many to build as model instances. Only for
+    organisations with ``MonitoringProfile.topic_bands`` (those whose index is loaded in part)."""
 
     member = models.ForeignKey(TopicMember, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     """No database constraint (see ``TopicMember``): 16 checks per post at commit, for a row that

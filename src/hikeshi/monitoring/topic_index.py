@@ -16,6 +16,13 @@ A copy is taken out of the cache while a batch uses it and put back only when th
 commits (``on_commit``): a batch that rolls back leaves nothing behind. Organisations with more members
 than ``CACHE_ORG_MEMBERS`` are not cached; their batches load only the members under the batch's content
 and band keys, as every batch did before the cache.
+
+Those partial loads are the only readers of the band rows (``TopicBand``): cached copies and whole
+loads compute a member's band keys from its signature and mask. So band rows are written only for
+organisations marked ``MonitoringProfile.topic_bands``; the first partial load of an unmarked one fills
+its rows from the masks and marks it (``_fill_bands``), in the batch's transaction and under the
+profile lock — a batch that rolls back takes both back. The band-row insert was the largest statement
+of a batch on the server.
 """
 
 from __future__ import annotations
@@ -29,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from django.db import connection, transaction
 
-from hikeshi.monitoring.models import TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, in_list
+from hikeshi.monitoring.models import MonitoringProfile, TopicBand, TopicMember
+from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
 
 if TYPE_CHECKING:
     from hikeshi.ingest.topics import Signature
@@ -64,6 +71,10 @@ class OrgIndex:
     """By id, when complete."""
     max_id: int = 0
     oldest: datetime | None = None
+    banded: bool = False
+    """The organisation's members have band rows (``MonitoringProfile.topic_bands``), so a batch writes
+    its new members' rows too. Set by ``load`` for every batch (never trusted from a cached copy: another
+    worker may have filled the rows since)."""
 
     def add_stored(self, member: Member) -> None:
         assert member.pk is not None and member.seen is not None
@@ -110,29 +121,61 @@ def aware(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def prune(org_ids: list[int], before: datetime) -> None:
-    """Delete these organisations' members seen before ``before`` and their bands. Plain SQL: nothing
-    else refers to a member (the ORM's cascade first read every stale member to find their bands)."""
+def prune(org_ids: list[int], before: datetime, banded: Iterable[int] | None = None) -> None:
+    """Delete these organisations' members seen before ``before`` and their bands (only ``banded``
+    organisations have any; None: look for all). Plain SQL: nothing else refers to a member (the ORM's
+    cascade first read every stale member to find their bands)."""
     if not org_ids:
         return
     member, band = TopicMember._meta.db_table, TopicBand._meta.db_table
-    stale = f"organization_id IN ({', '.join(['%s'] * len(org_ids))}) AND seen < %s"
-    params = [*org_ids, connection.ops.adapt_datetimefield_value(before)]
     with connection.cursor() as cursor:
-        stale_ids = f"SELECT id FROM {member} WHERE {stale}"  # noqa: S608 (metadata only)
-        cursor.execute(f"DELETE FROM {band} WHERE member_id IN ({stale_ids})", params)  # noqa: S608
-        cursor.execute(f"DELETE FROM {member} WHERE {stale}", params)  # noqa: S608
+        with_bands = org_ids if banded is None else sorted(set(org_ids) & set(banded))
+        if with_bands:
+            stale_ids = f"SELECT id FROM {member} WHERE {_stale(with_bands)}"  # noqa: S608 (metadata only)
+            cursor.execute(
+                f"DELETE FROM {band} WHERE member_id IN ({stale_ids})", _stale_params(with_bands, before)
+            )  # noqa: S608
+        cursor.execute(f"DELETE FROM {member} WHERE {_stale(org_ids)}", _stale_params(org_ids, before))  # noqa: S608
+
+
+def _stale(org_ids: list[int]) -> str:
+    return f"organization_id IN ({', '.join(['%s'] * len(org_ids))}) AND seen < %s"
+
+
+def _stale_params(org_ids: list[int], before: datetime) -> list[Any]:
+    return [*org_ids, connection.ops.adapt_datetimefield_value(before)]
+
+
+def banded_organisations(org_ids: list[int]) -> set[int]:
+    """Which of these organisations have band rows (``MonitoringProfile.topic_bands``), for callers
+    that do not hold their profiles' instances."""
+    if not org_ids:
+        return set()
+    table = MonitoringProfile._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organization_id FROM {table} WHERE topic_bands AND organization_id IN ({', '.join(['%s'] * len(org_ids))})",  # noqa: S608
+            org_ids,
+        )
+        return {int(org_id) for (org_id,) in cursor.fetchall()}
 
 
 def load(
-    org_ids: list[int], content_keys: list[str], band_keys: list[int], pruned_before: datetime
+    org_ids: list[int],
+    content_keys: list[str],
+    band_keys: list[int],
+    pruned_before: datetime,
+    banded: set[int] | None = None,
 ) -> dict[int, OrgIndex]:
     """The index of each organisation for a batch, after forgetting the members seen before
     ``pruned_before`` (``prune``; forgotten posts attract nothing in this batch): the cached copy
     brought up to date, the whole index read from the tables, or (large organisations) the members
-    under the batch's keys. Called with the organisations' profiles locked."""
+    under the batch's keys. ``banded``: the organisations with band rows, as their locked profiles say
+    (None: read them). Called with the organisations' profiles locked."""
     database = _database()
-    stats = _pruned_stats(org_ids, pruned_before)
+    if banded is None:
+        banded = banded_organisations(org_ids)
+    stats = _pruned_stats(org_ids, pruned_before, banded)
     indexes: dict[int, OrgIndex] = {}
     behind: dict[int, OrgIndex] = {}
     for org_id in org_ids:
@@ -164,7 +207,13 @@ def load(
         indexes.update(_load_whole(whole, stats))
     partial = [o for o in org_ids if o not in indexes]
     if partial:
+        unbanded = [o for o in partial if o not in banded]
+        if unbanded:
+            _fill_bands(unbanded)
+            banded = banded | set(unbanded)
         indexes.update(_load_partial(partial, content_keys, band_keys))
+    for org_id, index in indexes.items():
+        index.banded = org_id in banded
     return indexes
 
 
@@ -185,13 +234,13 @@ def keep(indexes: dict[int, OrgIndex]) -> None:
         transaction.on_commit(store)
 
 
-def _pruned_stats(org_ids: list[int], before: datetime) -> dict[int, tuple[int, int]]:
+def _pruned_stats(org_ids: list[int], before: datetime, banded: set[int]) -> dict[int, tuple[int, int]]:
     """``_stats`` after ``prune``: the delete statements run only for organisations whose oldest member
     is older than ``before`` (the horizon moves in steps, so about once a step), and only their stats
     are read again."""
     stats, stale = _stats(org_ids, before)
     if stale:
-        prune(stale, before)
+        prune(stale, before, banded)
         for org_id in stale:
             stats.pop(org_id, None)
         stats.update(_stats(stale, before)[0])
@@ -300,6 +349,54 @@ def _catch_up(behind: dict[int, OrgIndex]) -> None:
     for org_id, index in sorted(behind.items()):
         params += [org_id, index.max_id]
     _add_rows(behind, _rows(condition, params))
+
+
+FILL_PAGE = 20_000
+"""Members read and given band rows per statement by ``_fill_bands``."""
+
+
+def _fill_bands(org_ids: list[int]) -> None:
+    """Give every member of these organisations its band rows, computed from its signature and mask,
+    and mark the organisations (``MonitoringProfile.topic_bands``): once in an organisation's life,
+    when its index is first loaded in part. Members without a mask (stored before migration 0010) keep
+    the rows they have; rows of the others are written afresh (none exist unless a profile was created
+    after its organisation's members, so the fill is exact either way)."""
+    from hikeshi.monitoring.topics import band_key_rows  # topics imports this module
+
+    member, band = TopicMember._meta.db_table, TopicBand._meta.db_table
+    by_org = f"organization_id IN ({', '.join(['%s'] * len(org_ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {band} WHERE member_id IN (SELECT id FROM {member} WHERE {by_org} AND band_mask IS NOT NULL)",  # noqa: S608
+            org_ids,
+        )
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, organization_id, signature, band_mask FROM {member} "  # noqa: S608
+                f"WHERE {by_org} AND id > %s AND band_mask IS NOT NULL ORDER BY id LIMIT %s",
+                [*org_ids, last, FILL_PAGE],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            break
+        last = int(rows[-1][0])
+        signed = [row for row in rows if row[2] is not None and row[3]]
+        if signed:
+            signatures = np.array([np.frombuffer(bytes(row[2]), dtype=np.uint64) for row in signed])
+            keys = band_key_rows([int(row[1]) for row in signed], signatures)
+            insert_rows(
+                TopicBand,
+                ["member", "band_key"],
+                [
+                    (int(row[0]), key)
+                    for row, row_keys in zip(signed, keys, strict=True)
+                    for i, key in enumerate(row_keys)
+                    if int(row[3]) >> i & 1
+                ],
+            )
+    MonitoringProfile.objects.filter(organization_id__in=org_ids).update(topic_bands=True)
 
 
 def _load_partial(org_ids: list[int], content_keys: list[str], band_keys: list[int]) -> dict[int, OrgIndex]:

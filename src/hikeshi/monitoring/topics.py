@@ -2,7 +2,8 @@
 
 The rules are those of :class:`hikeshi.ingest.topics.TopicIndex` (same hashes, 16 bands of 4, threshold
 0.5, exact content copies always join): each organisation's recent posts are ``TopicMember`` rows
-(content key, signature, topic) with one ``TopicBand`` row per band. Signatures and band hashes of a
+(content key, signature, topic, band mask), with one ``TopicBand`` row per band where the organisation's
+index is ever loaded in part (``topic_index``). Signatures and band hashes of a
 batch are computed in one numpy pass before any lock is taken. ``topic_index.load`` gives each
 organisation's index: the copy a worker kept in memory from its previous batch, checked against the
 tables with one aggregate query (and brought up to date with what other workers added), or read from
@@ -201,10 +202,13 @@ def horizon(latest: datetime) -> datetime:
 
 
 def assign_topics(
-    wanted: Iterable[tuple[int, Post]], shapes: dict[int, Shape] | None = None
+    wanted: Iterable[tuple[int, Post]],
+    shapes: dict[int, Shape] | None = None,
+    banded: set[int] | None = None,
 ) -> dict[tuple[int, int], Topic]:
     """Topics for new (organisation id, post) pairs, saved; returns {(org id, post id): topic}.
-    ``shapes``: ``shapes_of`` the posts, when the caller computed them before taking the locks."""
+    ``shapes``: ``shapes_of`` the posts, when the caller computed them before taking the locks;
+    ``banded``: the organisations whose locked profiles say they have band rows (None: read them)."""
     posts_of: dict[int, dict[int, Post]] = defaultdict(dict)
     for org_id, post in wanted:
         posts_of[org_id].setdefault(post.pk, post)
@@ -225,6 +229,7 @@ def assign_topics(
         sorted({shapes[pk].key for posts in posts_of.values() for pk in posts}),
         sorted({key for rows in keys_of.values() for keys in rows for key in keys}),
         before,
+        banded,
     )
     placed: dict[tuple[int, int], TopicRef] = {}
     growth: list[tuple[int, str, datetime]] = []
@@ -270,7 +275,8 @@ def assign_topics(
         return stored[ref] if isinstance(ref, int) else ref
 
     result = {key: resolve(ref) for key, ref in placed.items()}
-    _save(list({id(t): t for t in result.values()}.values()), new_members)
+    banded_now = {org_id for org_id, index in indexes.items() if index.banded}
+    _save(list({id(t): t for t in result.values()}.values()), new_members, banded_now)
     for new_member in new_members:
         indexes[new_member.org_id].add_stored(new_member.member)
     topic_index.keep(indexes)
@@ -361,8 +367,10 @@ def _grow(topic: Topic, site: str, seen: datetime) -> None:
     topic.last_activity = max(topic.last_activity, seen)
 
 
-def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
-    """One upsert for the topics, one insert for the members and multi-row inserts for their bands."""
+def _save(topics: list[Topic], new_members: list[_NewMember], banded: set[int]) -> None:
+    """One upsert for the topics, one insert for the members and one for the bands of the members of
+    ``banded`` organisations (the others' band keys live in the members' masks only: see
+    ``topic_index``)."""
     saved = insert_rows(
         Topic,
         [
@@ -411,11 +419,9 @@ def _save(topics: list[Topic], new_members: list[_NewMember]) -> None:
     }
     for m in new_members:
         m.member.pk = member_ids[(m.org_id, m.content_key)]
-    insert_rows(
-        TopicBand,
-        ["member", "band_key"],
-        [(m.member.pk, key) for m in new_members for key in m.bands],
-    )
+    band_rows = [(m.member.pk, key) for m in new_members if m.org_id in banded for key in m.bands]
+    if band_rows:
+        insert_rows(TopicBand, ["member", "band_key"], band_rows)
 
 
 def _topic_id(ref: TopicRef) -> int:
