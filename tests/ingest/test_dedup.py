@@ -48,3 +48,24 @@ def test_dedup_state_round_trips_and_is_bounded() -> None:
     restored = ExactDeduplicator.from_state(json.loads(json.dumps(dedup.to_state())))
     assert restored.check("x", "4", "").duplicate
     assert not restored.check("x", "0", "新しい").duplicate  # forgotten: oldest first
+
+
+def test_content_form_and_normalized_agree_with_their_definitions() -> None:
+    from hikeshi.ingest.dedup import content_form_and_normalized
+    from hikeshi.ingest.normalize import normalize
+
+    texts = [
+        "ｻﾝﾌﾟﾙ食品のお弁当、最悪！！",
+        "RT @someone: サンプル食品の話 https://example.com/x",
+        ">>12 異物混入ってありえない",
+        "#拡散希望 サンプル食品の件",
+        "",
+        "。。。",
+    ]
+    for text in texts:
+        form, normalized = content_form_and_normalized(text)
+        assert form == content_form(text)
+        # given only when the text had nothing to strip, and then it is the text's normalised form
+        assert normalized is None if strip_decorations(text) != text else normalized == normalize(text)
+    assert content_form_and_normalized(texts[0])[1] is not None
+    assert content_form_and_normalized(texts[1])[1] is None

@@ -144,3 +144,12 @@ def test_cache_rebuilds_only_when_rules_change() -> None:
 
 def test_empty_router_matches_nothing() -> None:
     assert Router([]).route("サンプル食品") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["ｻﾝﾌﾟﾙ食品の弁当に異物", "今日はいい天気", "Mac Book を買った", "サンプル食品 ＡＰＰ"]
+)
+def test_a_normalised_text_given_by_the_caller_routes_the_same(router: Router, text: str) -> None:
+    from hikeshi.ingest.normalize import normalize
+
+    assert router.route(text, normalize(text)) == router.route(text)

@@ -43,7 +43,19 @@ def strip_decorations(text: str) -> str:
 
 def content_form(text: str) -> str:
     """Normalised content used for duplicate detection."""
-    return normalize(strip_decorations(text)).strip(":：-ー、。.,!！?？")
+    return normalize(strip_decorations(text)).strip(_FORM_EDGES)
+
+
+_FORM_EDGES = ":：-ー、。.,!！?？"
+
+
+def content_form_and_normalized(text: str) -> tuple[str, str | None]:
+    """``content_form(text)``, and ``normalize(text)`` when it came for free: most posts carry no
+    decoration to strip, and then the content form is the normalised text trimmed (None otherwise).
+    Callers that also route the text pass it to ``Router.route`` instead of normalising again."""
+    stripped = strip_decorations(text)
+    normalized = normalize(stripped)
+    return normalized.strip(_FORM_EDGES), normalized if stripped == text else None
 
 
 def content_key(text: str) -> str | None:

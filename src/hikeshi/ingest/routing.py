@@ -222,11 +222,13 @@ class Router:
             return True
         return False
 
-    def route(self, text: str) -> list[RouteMatch]:
-        """Every (organisation, rule) that ``text`` matches, with spans in ``text``."""
+    def route(self, text: str, normalized: str | None = None) -> list[RouteMatch]:
+        """Every (organisation, rule) that ``text`` matches, with spans in ``text``. ``normalized``:
+        ``normalize(text)`` when the caller has it already (the pipeline computes it with the content
+        form), so that it is not computed twice."""
         if not self._patterns:
             return []
-        fast = normalize(text)
+        fast = normalize(text) if normalized is None else normalized
         first = next(self._automaton.iter(fast), None)
         if first is None:
             return []

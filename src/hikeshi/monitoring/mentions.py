@@ -173,7 +173,8 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
     router = current_router()
     wanted: list[_Wanted] = []
     for post in posts:
-        matches = router.route(post.text)
+        # the normalised text kept by pipeline._new_post, when it has it: not normalised twice
+        matches = router.route(post.text, post.__dict__.get("_normalized"))
         if owner is not None:
             matches = [m for m in matches if m.org_id == owner.pk]
             if not matches:

@@ -25,7 +25,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from hikeshi.analysis import get_analyzer
-from hikeshi.ingest.dedup import content_form
+from hikeshi.ingest.dedup import content_form_and_normalized
 from hikeshi.ingest.items import Engagement, IngestedItem
 from hikeshi.monitoring.mentions import (
     NewMention,
@@ -394,7 +394,7 @@ def _new_post(item: IngestedItem, source_key: str) -> Post:
     set when the batch is inserted."""
     engagement = item.engagement
     assert item.published is not None  # set by _normalised
-    form = content_form(item.text)
+    form, normalized = content_form_and_normalized(item.text)
     post = Post.__new__(Post)
     post._state = ModelState()
     post.__dict__.update(
@@ -423,6 +423,7 @@ def _new_post(item: IngestedItem, source_key: str) -> Post:
         judgement={},
     )
     post._content_form = form  # type: ignore[attr-defined]  # for topics.shapes_of: normalising costs
+    post._normalized = normalized  # type: ignore[attr-defined]  # for routing (mentions.plan_mentions)
     return post
 
 
