@@ -146,9 +146,16 @@ class Analyzer:
         if self._models is not None and texts:
             # Plain floats once per batch: indexing numpy arrays per post costs more than the dot products.
             signals, category_rows, passing = self._models.predict_for_analyzer(texts)
+        names = tuple(signals)
+        # One small dict per post, built by zip (in C) rather than a comprehension per post.
+        per_post: list[dict[str, float]] = (
+            [dict(zip(names, row, strict=True)) for row in zip(*signals.values(), strict=True)]
+            if names
+            else [{} for _ in texts]
+        )
         judgements: list[Judgement] = []
         for index, text in enumerate(texts):
-            model_signal = {name: values[index] for name, values in signals.items()}
+            model_signal = per_post[index]
             category = None if category_rows is None else (category_rows[index], passing[index])
             judgements.append(
                 self._judge(text, None if ids is None else ids[index], extra, model_signal, category)

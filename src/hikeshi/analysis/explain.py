@@ -40,6 +40,8 @@ def explanation(level: str, top: CategoryFinding | None, quoted: list[str]) -> s
 
 
 def sentiment(hits: Hits, findings: dict[str, CategoryFinding]) -> Sentiment:
+    if not findings and "positive" not in hits and "negative" not in hits:
+        return _NEUTRAL  # most posts
     positive = float(len(hits.get("positive", ())))
     negative = float(len(hits.get("negative", ())))
     for code in _NEGATIVE_CATEGORIES:

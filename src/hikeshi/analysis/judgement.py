@@ -54,7 +54,7 @@ class PiiSpan:
         return {"type": self.type, "start": self.start, "end": self.end, "text": self.text}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Judgement:
     """Whether a post carries 炎上 risk, of which kind, where, and how sure.
 
@@ -70,6 +70,33 @@ class Judgement:
     wrongdoing: float
     pii: tuple[PiiSpan, ...]
     explanation: str
+
+    def __init__(
+        self,
+        id: str | None,
+        risk: float,
+        level: str,
+        categories: tuple[CategoryScore, ...],
+        sentiment: Sentiment,
+        toxicity: float,
+        wrongdoing: float,
+        pii: tuple[PiiSpan, ...],
+        explanation: str,
+    ) -> None:
+        # One per post on the hot path: the generated frozen __init__ sets each field through
+        # object.__setattr__ (about 1 µs for nine); filling the instance dict at once costs half. The instance
+        # stays frozen (assignment raises). tests/analysis/test_judgement.py keeps this in step with the fields.
+        self.__dict__.update(
+            id=id,
+            risk=risk,
+            level=level,
+            categories=categories,
+            sentiment=sentiment,
+            toxicity=toxicity,
+            wrongdoing=wrongdoing,
+            pii=pii,
+            explanation=explanation,
+        )
 
     def category(self, code: str) -> CategoryScore | None:
         for entry in self.categories:

@@ -91,6 +91,11 @@ class ConceptMatcher:
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans not inside a longer span of the same concept (「食べたら」 wins over 「食べた」), in text order."""
+    if len(spans) == 2:
+        # The common case: two separate occurrences, already in text order (the automaton reports by end).
+        (s0, e0), (s1, e1) = spans
+        if s0 < s1 and e0 < e1:
+            return spans
     kept: list[tuple[int, int]] = []
     for span in sorted(spans, key=lambda s: (s[0], -s[1])):
         if kept and span[1] <= kept[-1][1]:

@@ -18,6 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from hikeshi.analysis.unicode_tables import (
+    character_class,
+    composing_bmp_code_points,
+    nfkc_changing_code_points,
+)
+from hikeshi.analysis.unicode_tables import warm_up as unicode_warm_up
+
 MASK = "○"
 _MASK_CHARS = "○●〇◯◎×✕✖＊*■□◆◇☆★"
 _FOLD_TABLE = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)} | {
@@ -44,22 +51,38 @@ _IS_WORD = re.compile(_WORD)
 @lru_cache(maxsize=1)
 def _run_pattern() -> re.Pattern[str]:
     """Runs of characters that stage one must rewrite: NFKC changes, spaces, zero-width, combining marks."""
-    ranges: list[tuple[int, int]] = []
     planes = (range(0x80, 0x10000), range(0x1D400, 0x1D800), range(0x1F100, 0x1F300), range(0x2F800, 0x2FA20))
-    for plane in planes:
-        for cp in plane:
-            if 0xD800 <= cp <= 0xDFFF:
-                continue
-            ch = chr(cp)
-            if unicodedata.normalize("NFKC", ch) != ch:
-                if ranges and ranges[-1][1] == cp - 1:
-                    ranges[-1] = (ranges[-1][0], cp)
-                else:
-                    ranges.append((cp, cp))
-    changing = "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+    changing = character_class(
+        [cp for cp in nfkc_changing_code_points() if any(cp in plane for plane in planes)]
     )
     return re.compile(f"[{changing}{_SPACES}{_ZERO_WIDTH}{_COMBINING}]+")
+
+
+@lru_cache(maxsize=1)
+def _one_to_one() -> tuple[dict[int, int | str], re.Pattern[str]]:
+    """The run characters stage one maps to exactly one character, and a pattern for all the others.
+
+    A text whose run characters are all of the first kind (「！」「ｗ」「Ａ」「ｶ」 without a voicing mark) comes out
+    of stage one as ``text.translate(table)``, character for character, so it needs no offset map: the same
+    result as the stage, for a fraction of its cost. Excluded: spaces and zero-width characters (removed or
+    joined), combining marks and characters whose form is one or that a following mark may compose with.
+    """
+    run = _run_pattern()
+    # Within a run the stage normalises the characters together: one that may compose with or reorder
+    # against its neighbour would not come out as it does alone.
+    composing = frozenset(composing_bmp_code_points())
+    table: dict[int, int | str] = dict(_FOLD_TABLE)
+    others: list[int] = []
+    for cp in nfkc_changing_code_points():
+        ch = chr(cp)
+        if not run.fullmatch(ch):
+            continue
+        folded = _fold(ch)
+        if len(folded) == 1 and ord(folded) not in composing and not ch.isspace():
+            table[cp] = folded
+        else:
+            others.append(cp)
+    return table, re.compile(f"[{character_class(others)}{_SPACES}{_ZERO_WIDTH}{_COMBINING}]")
 
 
 @dataclass(frozen=True)
@@ -234,6 +257,8 @@ def normalize(text: str) -> NormalizedText:
     first = _run_pattern().search(text)
     if first is None:
         current = text.translate(_FOLD_TABLE)
+    elif _one_to_one()[1].search(text, first.start()) is None:
+        current = text.translate(_one_to_one()[0])
     else:
         current, offsets = _stage_width(text, first)
         maps.append(offsets)
@@ -247,5 +272,7 @@ def normalize(text: str) -> NormalizedText:
 
 
 def warm_up() -> None:
-    """Build the character class now rather than on the first post."""
+    """Build the character classes now rather than on the first post."""
     _run_pattern()
+    _one_to_one()
+    unicode_warm_up()

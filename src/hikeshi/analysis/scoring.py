@@ -41,10 +41,19 @@ class CategoryFinding:
 
 def _nearest(spans: list[Span], anchor: Span) -> Span:
     """The span closest to ``anchor`` (distance between the two spans, 0 when they overlap)."""
+    if len(spans) == 1:
+        return spans[0]
     best = spans[0]
     best_distance = 1 << 30
+    start, end = anchor
     for span in spans:
-        distance = max(0, span[0] - anchor[1], anchor[0] - span[1])
+        # Written out rather than max(0, …): this runs for every span of every co-occurrence check.
+        if span[0] >= end:
+            distance = span[0] - end
+        elif span[1] <= start:
+            distance = start - span[1]
+        else:
+            distance = 0
         if distance < best_distance:
             best, best_distance = span, distance
     return best
@@ -55,6 +64,12 @@ def _co_occurrence(rule: Rule, hits: Hits) -> list[Span] | None:
     first = hits[rule.concepts[0]]
     if len(rule.concepts) == 1:
         return [first[0]]
+    if len(rule.concepts) == 2 and len(first) == 1:
+        # The commonest case, without the general loop's allocations: one anchor, its nearest partner.
+        anchor = first[0]
+        partner = _nearest(hits[rule.concepts[1]], anchor)
+        width = max(anchor[1], partner[1]) - min(anchor[0], partner[0])
+        return [anchor, partner] if width <= rule.window and partner != anchor else None
     best: list[Span] | None = None
     best_width = rule.window + 1
     for anchor in first:
@@ -72,39 +87,53 @@ class RuleEngine:
     def __init__(self, lexicon: Lexicon) -> None:
         self._rules = lexicon.rules
         self._concept_sets = [frozenset(rule.concepts) for rule in lexicon.rules]
+        # Each rule is listed under one of its concepts only, the one fewest rules use: a rule needs all its
+        # concepts, so the rarest one finds it, and common concepts (「った」) no longer make every rule that
+        # uses them a candidate to check.
+        uses: dict[str, int] = {}
+        for rule in lexicon.rules:
+            for name in set(rule.concepts):
+                uses[name] = uses.get(name, 0) + 1
         self._by_concept: dict[str, list[int]] = {}
         for index, rule in enumerate(lexicon.rules):
-            for name in set(rule.concepts):
-                self._by_concept.setdefault(name, []).append(index)
-        self._modifiers: dict[str, list[Modifier]] = {}
+            key = min(rule.concepts, key=lambda name: uses[name])
+            self._by_concept.setdefault(key, []).append(index)
+        by_category: dict[str, list[Modifier]] = {}
         for modifier in lexicon.modifiers:
             for code in modifier.categories:
-                self._modifiers.setdefault(code, []).append(modifier)
-        self._wildcard = self._modifiers.pop("*", [])
+                by_category.setdefault(code, []).append(modifier)
+        wildcard = by_category.pop("*", [])
+        # A category's modifiers then the wildcard ones, in file order (the order their effects apply in).
+        self._modifiers: dict[str, tuple[Modifier, ...]] = {
+            rule.category: (*by_category.get(rule.category, ()), *wildcard) for rule in lexicon.rules
+        }
+        self._modifier_concepts = frozenset(modifier.concept for modifier in lexicon.modifiers)
 
     def evaluate(self, text: str, hits: Hits) -> dict[str, CategoryFinding]:
-        candidates: set[int] = set()
-        for name in hits:
-            indices = self._by_concept.get(name)
-            if indices:
-                candidates.update(indices)
-        if not candidates:
-            return {}
         present = hits.keys()
-        complete = [index for index in candidates if present >= self._concept_sets[index]]
+        by_concept = self._by_concept
+        concept_sets = self._concept_sets
+        # Each rule is listed under one concept, so the lists are disjoint: no set needed to merge them.
+        complete = [
+            index
+            for name in present & by_concept.keys()
+            for index in by_concept[name]
+            if present >= concept_sets[index]
+        ]
         if not complete:
             return {}
         sentences: list[int] | None = None
         findings: dict[str, CategoryFinding] = {}
+        # Most texts hold no modifier word at all: then no firing needs the modifier loop.
+        any_modifier = not self._modifier_concepts.isdisjoint(present)
         for index in sorted(complete):
             rule = self._rules[index]
             spans = _co_occurrence(rule, hits)
             if spans is None:
                 continue
             firing = Firing(rule, rule.weight, [(s, rule.reason) for s in spans])
-            modifiers = self._modifiers.get(rule.category, [])
             own: list[Span] | None = None
-            for modifier in (*modifiers, *self._wildcard):
+            for modifier in self._modifiers[rule.category] if any_modifier else ():
                 mod_spans = hits.get(modifier.concept)
                 if not mod_spans:
                     continue
