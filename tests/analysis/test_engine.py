@@ -187,3 +187,18 @@ def test_a_suppressing_context_damps_the_signal_only_risk(analyzer: Analyzer, fa
     assert not plain.categories and not drama.categories
     assert plain.level == "medium"
     assert drama.risk < plain.risk and drama.level == "low"
+
+
+def test_a_modifier_phrase_that_takes_in_the_rule_word_counts(analyzer: Analyzer) -> None:
+    """「嫌いじゃない」 negates the rule's own 「嫌い」: the modifier covers the word, it is not part of it."""
+    from hikeshi.analysis.scoring import _part_of_rule_word
+
+    assert _part_of_rule_word((3, 6), [(0, 6)])  # 「信用できない」 holds 「できない」: part of the rule word
+    assert _part_of_rule_word((4, 8), [(0, 6)])  # straddling the rule word
+    assert _part_of_rule_word((0, 6), [(0, 6)])  # the very same word
+    assert not _part_of_rule_word((0, 6), [(0, 2)])  # 「嫌いじゃない」 takes in 「嫌い」
+    assert not _part_of_rule_word((7, 9), [(0, 6)])
+    plain = analyzer.analyze_one("うちの店長のこと嫌い").category("workplace_complaint")
+    negated = analyzer.analyze_one("うちの店長のこと嫌いじゃない").category("workplace_complaint")
+    assert plain is not None
+    assert negated is None or negated.score < plain.score

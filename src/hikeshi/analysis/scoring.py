@@ -139,10 +139,10 @@ class RuleEngine:
                     continue
                 if modifier.scope == "sentence" and sentences is None:
                     sentences = [m.end() for m in _SENTENCE_END.finditer(text)]
-                # A modifier word inside a word of the rule itself (「信用できない」 holds 「できない」) does not count.
+                # A modifier word that is part of a word of the rule itself does not count (see _part_of_rule_word).
                 if own is None:
                     own = [span for name in rule.concepts for span in hits[name]]
-                free = [span for span in mod_spans if not _overlaps_any(span, own)]
+                free = [span for span in mod_spans if not _part_of_rule_word(span, own)]
                 if not free:
                     continue
                 where = _in_scope(modifier.scope, spans, free, sentences or [])
@@ -177,7 +177,7 @@ def _in_scope(
     scope: str, evidence: list[Span], candidates: list[Span], sentence_ends: list[int]
 ) -> Span | None:
     """The modifier span that applies to a rule with ``evidence``, or None."""
-    others = [c for c in candidates if c not in evidence and not _overlaps_any(c, evidence)]
+    others = [c for c in candidates if not _part_of_rule_word(c, evidence)]
     if not others:
         return None
     if scope == "text":
@@ -209,5 +209,17 @@ def _in_scope(
     return None
 
 
-def _overlaps_any(span: Span, others: list[Span]) -> bool:
-    return any(span[0] < o[1] and o[0] < span[1] for o in others)
+def _part_of_rule_word(span: Span, rule_spans: list[Span]) -> bool:
+    """Whether a modifier's span is (part of) a word the rule itself matched, so it says nothing about it.
+
+    Inside (「信用できない」 holds 「できない」) or straddling a rule word it does not count. A modifier phrase
+    that takes in a whole rule word does: 「嫌いじゃない」 holds the rule's 「嫌い」 and negates it.
+    """
+    for start, end in rule_spans:
+        if (
+            span[0] < end
+            and start < span[1]
+            and not (span[0] <= start and end <= span[1] and span != (start, end))
+        ):
+            return True
+    return False
