@@ -306,3 +306,13 @@ def test_the_category_file_encoding_is_lossless(tmp_path: pathlib.Path) -> None:
         assert before.dtype == after.dtype and np.array_equal(before, after), name
     with np.load(copy) as packed:
         assert "used_bucket_gaps" in packed.files and "weights" not in packed.files
+
+
+def test_model_card_names_the_lexicon_the_models_were_trained_with() -> None:
+    from hikeshi.analysis.training.card import render_model_card
+
+    info = json.loads((SHIPPED / "model_info.json").read_text(encoding="utf-8"))
+    info.pop("lexicon_version", None)
+    assert "; lexicon" not in render_model_card(info)  # files trained before the field existed
+    info["lexicon_version"] = "concepts 2026.11.10, rules 2026.11.10, modifiers 2026.11.10"
+    assert "; lexicon concepts 2026.11.10, rules 2026.11.10" in render_model_card(info)

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from hikeshi.analysis.lexicon import load_lexicon as load_rule_lexicon
 from hikeshi.analysis.models import (
     CATEGORY_HEAD,
     HEADS,
@@ -261,6 +262,9 @@ def train_all(output: pathlib.Path, data_dir: pathlib.Path | None, log: Log) -> 
     info: dict[str, object] = {
         "format_version": MODEL_FORMAT_VERSION,
         "trained_date": _trained_date(),
+        # The category head's lexicon features come from this lexicon: a later lexicon still loads (the terms
+        # are stored in category.npz), but `make train` on it gives another model.
+        "lexicon_version": load_rule_lexicon().version,
         "data": DATA_SOURCES,
         "metrics": metrics,
         "trainer": "python -m hikeshi.analysis.training",
