@@ -137,3 +137,40 @@ def test_fast_datetimes_read_the_same_aware_times(alpha: Tenant) -> None:
     assert fast == plain
     if connection.vendor == "postgresql":  # SQLite returns what it stored, unchanged by the helper
         assert fast == starts and all(v.utcoffset() == timedelta(0) for v in fast)
+
+
+def test_probe_finds_what_an_in_list_finds_one_index_look_up_each(alpha: Tenant) -> None:
+    from django.db import connection
+
+    from hikeshi.monitoring.models import Post
+    from hikeshi.monitoring.sql import probe
+
+    posts = [
+        Post.objects.create(
+            source_key=f"push:{i % 2}",
+            source_id=f"s{i}",
+            content_hash=f"h{i % 3}",
+            text="x",
+            published_at=NOW,
+        )
+        for i in range(8)
+    ]
+    table = Post._meta.db_table
+    wanted = ["s1", "s2", "s3", "s7", "s9", "it's"]
+    sql, params = probe("id, source_id", table, "source_id", wanted, "text", "source_key = %s", ["push:1"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = sorted(cursor.fetchall())
+        assert found == sorted(
+            (p.pk, p.source_id) for p in posts if p.source_id in wanted[:4] and p.source_key == "push:1"
+        )
+        sql, params = probe("id", table, "content_hash", ["h0", "h2"], "text")
+        cursor.execute(sql + " ORDER BY id", params)
+        assert [pk for (pk,) in cursor.fetchall()] == [p.pk for p in posts if p.content_hash in ("h0", "h2")]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            if cursor.fetchone()[0] >= 0:
+                return  # analysed (autovacuum): the planner may rightly scan a table this small
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert f"Seq Scan on {table}" not in plan, plan

@@ -36,7 +36,7 @@ from hikeshi.monitoring.mentions import (
     store_mentions,
 )
 from hikeshi.monitoring.models import DeadLetter, DeadLetterStage, Post, Source
-from hikeshi.monitoring.sql import concrete_field, in_list, insert_rows
+from hikeshi.monitoring.sql import concrete_field, insert_rows, probe
 from hikeshi.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -342,10 +342,18 @@ def _stored_posts(source_key: str, source_ids: list[str]) -> dict[str, Post]:
     query), then the instances of those found."""
     if not source_ids:
         return {}
-    condition, params = in_list("source_id", sorted(set(source_ids)), "text")
+    # one look-up per id in the (source_key, source_id) unique index (see sql.probe): a source's
+    # posts all share its key, so without statistics PostgreSQL read every post of the source
     found = _select(
-        f"SELECT id FROM {Post._meta.db_table} WHERE source_key = %s AND {condition}",  # noqa: S608
-        [source_key, *params],
+        *probe(
+            "id",
+            Post._meta.db_table,
+            "source_id",
+            sorted(set(source_ids)),
+            "text",
+            "source_key = %s",
+            [source_key],
+        )
     )
     if not found:
         return {}
@@ -448,13 +456,13 @@ def _judge_new_posts(posts: list[Post]) -> None:
     hashes = sorted({p.content_hash for p in posts if p.content_hash})
     first_ids: dict[str, int] = {}
     if hashes:
-        condition, params = in_list("content_hash", hashes, "text")
         # copy_of_id is tested here, not in SQL: given "copy_of_id IS NULL", SQLite's planner chose
-        # that column's index over content_hash's and read every original post (measured).
-        for pk, content_hash, copy_of_id in _select(
-            f"SELECT id, content_hash, copy_of_id FROM {Post._meta.db_table} WHERE {condition} ORDER BY id",  # noqa: S608
-            params,
-        ):
+        # that column's index over content_hash's and read every original post (measured). One index
+        # look-up per hash (sql.probe): PostgreSQL without statistics scanned every post.
+        sql, params = probe(
+            "id, content_hash, copy_of_id", Post._meta.db_table, "content_hash", hashes, "text"
+        )
+        for pk, content_hash, copy_of_id in _select(sql + " ORDER BY id", params):
             if copy_of_id is None:
                 first_ids.setdefault(content_hash, pk)
     found = Post.objects.in_bulk(list(first_ids.values())) if first_ids else {}
