@@ -202,3 +202,14 @@ def test_a_modifier_phrase_that_takes_in_the_rule_word_counts(analyzer: Analyzer
     negated = analyzer.analyze_one("うちの店長のこと嫌いじゃない").category("workplace_complaint")
     assert plain is not None
     assert negated is None or negated.score < plain.score
+
+
+def test_a_lone_surrogate_keeps_the_offsets_of_what_follows(analyzer: Analyzer) -> None:
+    """The matcher hands text to Rust as UTF-8; a lone surrogate is replaced one for one, not dropped."""
+    text = "\ud800飲んだ後そのまま運転して帰った"
+    judgement = analyzer.analyze_one(text)
+    clean = analyzer.analyze_one("x飲んだ後そのまま運転して帰った")
+    assert judgement.level == clean.level
+    spans = [(e.start, e.end, e.text) for c in judgement.categories for e in c.evidence]
+    assert spans == [(e.start, e.end, e.text) for c in clean.categories for e in c.evidence]
+    assert all(text[start:end] == quoted for start, end, quoted in spans)
