@@ -76,13 +76,8 @@ def _unstable_runs() -> re.Pattern[str]:
     )
     # Every character outside the BMP counts as unstable: a class listing the astral ones would be compiled
     # as a list of ranges tried one by one on every character (ten times slower), and widening a run by
-    # characters NFKC leaves alone keeps the result exact. One optional character before each run: the
-    # starter the run's first character may compose with.
-    return re.compile(f"(?s:.)?(?:[{character_class(bmp)}]|[\U00010000-\U0010ffff])+")
-
-
-def _normalize_match(match: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", match.group())
+    # characters NFKC leaves alone keeps the result exact.
+    return re.compile(f"(?:[{character_class(bmp)}]|[\\U00010000-\\U0010ffff])+")
 
 
 def fast_nfkc(text: str) -> str:
@@ -92,14 +87,24 @@ def fast_nfkc(text: str) -> str:
     reordering happens only among non-starters and composition joins a starter with a later character only
     where that character is a combining mark, the second of a composition pair or a Hangul vowel/trailing
     jamo. Every such character, and every character NFKC changes, is in the run class (which also takes in
-    every character outside the BMP). A character outside
-    the class is therefore a starter that NFKC leaves as it is and that nothing before it can absorb, and
-    nothing after it can reach back past it. So cutting the text just before each run's base character (the
-    one before the run, also outside the class) and just after the run cuts only between independent pieces.
+    every character outside the BMP). A character outside the class is therefore a starter that NFKC leaves
+    as it is and that nothing before it can absorb, and nothing after it can reach back past it. So cutting
+    the text just before each run's base character (the one before the run, also outside the class) and just
+    after the run cuts only between independent pieces.
     """
     if unicodedata.is_normalized("NFKC", text):
         return text
-    return _unstable_runs().sub(_normalize_match, text)
+    pieces: list[str] = []
+    done = 0
+    for run in _unstable_runs().finditer(text):
+        start, end = run.span()
+        if start > done:
+            start -= 1  # the base character the run may compose with
+        pieces.append(text[done:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start:end]))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def warm_up() -> None:
