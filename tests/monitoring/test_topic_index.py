@@ -339,6 +339,30 @@ def test_a_fill_rolls_back_with_its_batch(
     assert band_rows_of(members) == keys_of_masks(members)
 
 
+def test_a_worker_killed_after_a_fill_loses_nothing(
+    alpha: Tenant, committed: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed(item("a", STORY, 60))
+    topic_index.clear_cache()
+    monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)
+    real_save = topics._save
+
+    def killed(*args: object) -> None:
+        raise SystemExit("worker killed")  # not an Exception: nothing inside the pipeline catches it
+
+    monkeypatch.setattr(topics, "_save", killed)  # after the fill, before the batch's members are written
+    with pytest.raises(SystemExit):
+        committed(item("b", STORY + "!!", 50))
+    assert not TopicBand.objects.exists()
+    assert not MonitoringProfile.objects.get(organization=alpha.org).topic_bands
+    monkeypatch.setattr(topics, "_save", real_save)
+    committed(item("b", STORY + "!!", 50))  # the batch delivered again
+    assert topic_of(alpha.org.pk, "b") == topic_of(alpha.org.pk, "a")
+    assert Topic.objects.get(pk=topic_of(alpha.org.pk, "a")).post_count == 2
+    members = TopicMember.objects.for_org(alpha.org)
+    assert band_rows_of(members) == keys_of_masks(members)
+
+
 def test_deleting_topics_removes_their_index_rows(alpha: Tenant, beta: Tenant) -> None:
     """The index rows have no database constraint (migration 0009): deletions cascade through the ORM."""
     with_band_rows(alpha, beta)
