@@ -198,9 +198,9 @@ def store_mentions(
     wanted = [w for w in plan.wanted if w.org_id in profiles]
     if not wanted:
         return []
-    posts = list({w.post.pk: w.post for w in wanted}.values())
-    done = _stored_mentions(sorted({p.pk for p in posts}))
-    todo = [w for w in wanted if (w.post.pk, w.org_id, w.rule_id) not in done]
+    posts = list({w.post.id: w.post for w in wanted}.values())
+    done = _stored_mentions(sorted({p.id for p in posts}))
+    todo = [w for w in wanted if (w.post.id, w.org_id, w.rule_id) not in done]
     shapes = plan.shapes
     if not todo:
         return []
@@ -225,16 +225,16 @@ def store_mentions(
     rows: list[tuple[Any, ...]] = []
     created: list[NewMention] = []
     for w in todo:
-        judgement = org_judgements.get((w.org_id, w.post.pk))
+        judgement = org_judgements.get((w.org_id, w.post.id))
         effective = judgement or w.post.judgement
         risk = float(effective["risk"])
-        topic_id = placed[(w.org_id, w.post.pk)].pk
+        topic_id = placed[(w.org_id, w.post.id)].id
         bucket = bucket_of(w.post.published_at)
         from_source = source is not None and source.organization_id == w.org_id
         rows.append(
             (
                 w.org_id,
-                w.post.pk,
+                w.post.id,
                 w.rule_id,
                 source.pk if from_source and source is not None else None,
                 topic_id,
@@ -248,7 +248,7 @@ def store_mentions(
                 judgement,
             )
         )
-        created.append(NewMention(w.org_id, w.post.pk, w.rule_id, topic_id, bucket))
+        created.append(NewMention(w.org_id, w.post.id, w.rule_id, topic_id, bucket))
     insert_rows(Mention, fields, rows)
     return created
 
@@ -298,7 +298,7 @@ def _org_judgements(
         adjustment = adjustments.get(org_id)
         if custom is None and adjustment is None:
             continue
-        posts = list({w.post.pk: w.post for w in todo if w.org_id == org_id}.values())
+        posts = list({w.post.id: w.post for w in todo if w.org_id == org_id}.values())
         texts = [p.text for p in posts]
         if custom is not None:
             judgements = [j.to_dict() for j in get_analyzer().analyze(texts, custom=custom)]
@@ -309,7 +309,7 @@ def _org_judgements(
             judgements = [adjustment.apply(j, probabilities[i]) for i, j in enumerate(judgements)]
         for post, data in zip(posts, judgements, strict=True):
             if data != post.judgement:
-                found[(org_id, post.pk)] = data
+                found[(org_id, post.id)] = data
     return found
 
 

@@ -60,13 +60,14 @@ def site_kind(origin: str, url: str, title: str = "") -> str:
     return "social"
 
 
-def _series_of(mention: NewMention) -> list[str]:
+def _keys(rule_id: int | None, topic_id: int | None) -> tuple[str, ...]:
+    """The series a mention counts in: its organisation's, its rule's and its topic's."""
     keys = ["org"]
-    if mention.rule_id is not None:
-        keys.append(f"rule:{mention.rule_id}")
-    if mention.topic_id is not None:
-        keys.append(f"topic:{mention.topic_id}")
-    return keys
+    if rule_id is not None:
+        keys.append(f"rule:{rule_id}")
+    if topic_id is not None:
+        keys.append(f"topic:{topic_id}")
+    return tuple(keys)
 
 
 def _series_filter(series: str) -> Q:
@@ -81,9 +82,16 @@ def update_series(new_mentions: list[NewMention]) -> None:
     """Recompute the buckets the new mentions fall in, for every organisation of the batch at once:
     one query reads the mentions of those buckets, one upsert writes the buckets and one marks the
     series pending."""
+    # A batch has thousands of mentions (and reads thousands more) and most repeat a (rule, topic)
+    # pair: their series keys are formatted once per pair, not once per row.
+    keys_of: dict[tuple[int | None, int | None], tuple[str, ...]] = {}
     touched: dict[tuple[int, str], set[datetime]] = defaultdict(set)
     for mention in new_mentions:
-        for key in _series_of(mention):
+        pair = (mention.rule_id, mention.topic_id)
+        keys = keys_of.get(pair)
+        if keys is None:
+            keys = keys_of[pair] = _keys(*pair)
+        for key in keys:
             touched[(mention.organization_id, key)].add(mention.bucket_start)
     if not touched:
         return
@@ -93,11 +101,9 @@ def update_series(new_mentions: list[NewMention]) -> None:
     for org_id, post_id, rule_id, topic_id, start, negative, author, reposts in _bucket_mentions(
         org_ids, buckets
     ):
-        keys = ["org"]
-        if rule_id is not None:
-            keys.append(f"rule:{rule_id}")
-        if topic_id is not None:
-            keys.append(f"topic:{topic_id}")
+        keys = keys_of.get((rule_id, topic_id))
+        if keys is None:
+            keys = keys_of[(rule_id, topic_id)] = _keys(rule_id, topic_id)
         for key in keys:
             if start not in touched.get((org_id, key), ()):
                 continue

@@ -65,7 +65,7 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
             # JSON text, sent as a text array and cast to jsonb[] on the server (see _pg_cast): the
             # same text Django's own adapter would send, without a wrapper object per value that
             # psycopg then dumps one by one (profiled: most of the encoding cost of a batch's rows).
-            dumps = json.dumps if encoder is None else partial(json.dumps, cls=encoder)
+            dumps = _plain_dumps() if encoder is None else partial(json.dumps, cls=encoder)
 
             def json_text(value: Any) -> Any:
                 if value is None:
@@ -81,6 +81,33 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
         return adapt_json
     return None
+
+
+def _plain_dumps() -> Callable[[Any], str]:
+    """``json.dumps`` with its default options, as one call into the C encoder that ``dumps`` builds
+    anew for every value (through ``JSONEncoder.encode`` and ``iterencode``): the same text, without
+    three Python frames per value (a batch encodes about 900 values per 500 posts). Without the
+    circular-reference markers: a cyclic value raises RecursionError instead of ValueError."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.dumps
+    plain = json.JSONEncoder()
+    encode = make(
+        None,
+        plain.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        plain.key_separator,
+        plain.item_separator,
+        False,
+        False,
+        True,
+    )
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
 
 
 def _default_fields(
