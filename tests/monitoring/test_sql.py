@@ -174,3 +174,30 @@ def test_probe_finds_what_an_in_list_finds_one_index_look_up_each(alpha: Tenant)
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert f"Seq Scan on {table}" not in plan, plan
+
+
+def test_probe_values_that_need_quoting_and_bigint_literals(alpha: Tenant) -> None:
+    """The values travel as one string (a JSON array of texts, an array literal of integers): texts
+    that an array literal or JSON would have to escape come back as themselves."""
+    from django.db import connection
+
+    from hikeshi.monitoring.models import Post
+    from hikeshi.monitoring.sql import pg_bigint_array, probe
+
+    awkward = ['a"b', "c\\d", "{x,y}", "NULL", "日本語", "", " sp ", "it's", "\u2028", "e\nf"]
+    posts = {
+        Post.objects.create(source_key="push:q", source_id=value, text="x", published_at=NOW).pk: value
+        for value in awkward
+    }
+    table = Post._meta.db_table
+    with connection.cursor() as cursor:
+        sql, params = probe("id, source_id", table, "source_id", [*awkward, "missing"], "text")
+        cursor.execute(sql, params)
+        assert sorted(cursor.fetchall()) == sorted(posts.items())
+        ids = sorted(posts)
+        sql, params = probe("id", table, "id", [ids[0], ids[-1], 2**62], "bigint")
+        cursor.execute(sql, params)
+        assert sorted(pk for (pk,) in cursor.fetchall()) == [ids[0], ids[-1]]
+    assert pg_bigint_array([1, -2, 2**62]) == "{1,-2,4611686018427387904}"
+    with pytest.raises(ValueError):
+        pg_bigint_array(["1); DROP TABLE x; --"])

@@ -18,7 +18,7 @@ from django.db import connection
 from hikeshi.analysis import CustomTerms, get_analyzer
 from hikeshi.monitoring.models import BUCKET_SECONDS, FeedbackModel, Mention, MonitoringProfile, Post, Source
 from hikeshi.monitoring.routing import current_router
-from hikeshi.monitoring.sql import in_list, insert_rows
+from hikeshi.monitoring.sql import in_list, insert_rows, pg_bigint_array
 from hikeshi.tenancy.models import Organization
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ def _stored_mentions(post_ids: list[int]) -> set[tuple[int, int, int | None]]:
             f"SELECT found.* FROM unnest(%s::bigint[]) AS wanted(id) CROSS JOIN LATERAL "  # noqa: S608
             f"({probe} IS NOT NULL UNION ALL {probe} IS NULL) AS found"
         )
-        params: list[Any] = [post_ids]
+        params: list[Any] = [pg_bigint_array(post_ids)]
     else:
         condition, params = in_list("post_id", post_ids, "bigint")
         half = f"SELECT {columns} FROM {table} WHERE {condition} AND rule_id"  # noqa: S608

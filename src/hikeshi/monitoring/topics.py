@@ -308,10 +308,11 @@ def _stored_topics(ids: list[int]) -> dict[int, Topic]:
         )
         rows = cursor.fetchall()
     stored: dict[int, Topic] = {}
+    alias = connection.alias  # a look-up through Django's connection proxy: not once per row
     for pk, org_id, key, first_post_id, post_count, sources, first_seen, last_activity in rows:
         topic = Topic.__new__(Topic)
         topic._state = ModelState()
-        topic._state.adding, topic._state.db = False, connection.alias
+        topic._state.adding, topic._state.db = False, alias
         topic.__dict__.update(
             id=pk,
             organization_id=org_id,
