@@ -201,3 +201,27 @@ def test_probe_values_that_need_quoting_and_bigint_literals(alpha: Tenant) -> No
     assert pg_bigint_array([1, -2, 2**62]) == "{1,-2,4611686018427387904}"
     with pytest.raises(ValueError):
         pg_bigint_array(["1); DROP TABLE x; --"])
+
+
+def test_binary_arrays_are_the_bytes_psycopg_writes() -> None:
+    """``insert_rows`` builds text and boolean arrays itself on PostgreSQL; they must be what psycopg's
+    own list dumper sends (type included), and anything else is left to psycopg."""
+    from psycopg.adapt import PyFormat, Transformer
+
+    from hikeshi.monitoring.sql import _binary_bool_array, _binary_text_array
+
+    transformer = Transformer()
+
+    def psycopg_bytes(values: list[object]) -> tuple[bytes, int]:
+        dumper = transformer.get_dumper(values, PyFormat.BINARY)
+        return bytes(dumper.dump(values)), dumper.oid
+
+    for texts in (["a", "日本語", "", 'q"\\{,}', "\u2028\n"], ["x", None, "y"], [None, "z"]):
+        encoded = _binary_text_array(texts)
+        assert encoded is not None and (bytes(encoded), encoded.oid) == psycopg_bytes(texts)
+    for flags in ([True, False, True], [False, None]):
+        encoded_flags = _binary_bool_array(flags)
+        assert encoded_flags is not None
+        assert (bytes(encoded_flags), encoded_flags.oid) == psycopg_bytes(flags)
+    assert _binary_text_array(["a", 1]) is None
+    assert _binary_bool_array([True, 1]) is None and _binary_bool_array([0]) is None
