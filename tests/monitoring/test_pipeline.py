@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
 
+from hikeshi.monitoring import pipeline
 from hikeshi.monitoring.models import DeadLetter, Mention, Post, SeriesBucket, Topic
 from hikeshi.monitoring.pipeline import process_items
 from tests.monitoring.helpers import NOW, item
@@ -169,3 +171,21 @@ def test_the_stored_content_hash_is_the_dedup_content_key(text: str) -> None:
     post = _new_post(item("x", text), FEED)
     assert post.content_hash == (content_key(text) or "")
     assert post._content_form == content_form(text)  # type: ignore[attr-defined]
+
+
+def test_the_heap_is_frozen_once_before_the_batch_after_the_engine_loaded(
+    alpha: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "_heap_frozen", False)
+    monkeypatch.setattr(pipeline, "_analyzer_used", False)
+    monkeypatch.setattr(pipeline, "FREEZE_HEAP", True)
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append("collect") or 0)
+    process_items([item("f1", f"{COMPLAINT} 1")], source_key=FEED, now=NOW)
+    assert calls == []  # the engine was not loaded through the pipeline before this batch
+    process_items([item("f1", f"{COMPLAINT} 1")], source_key=FEED, now=NOW)  # a duplicate: nothing analysed
+    assert calls == ["collect", "freeze"]  # collected first: no cyclic garbage is frozen
+    process_items([item("f2", f"{COMPLAINT} 2")], source_key=FEED, now=NOW)
+    assert calls == ["collect", "freeze"]  # once per process
+    assert Mention.objects.filter(post__source_key=FEED).count() == 2
