@@ -72,3 +72,51 @@ def test_customer_contact_is_a_leak(analyzer: Analyzer) -> None:
     judgement = analyzer.analyze_one("さっきのお客さんの電話番号 090-1111-2222 だった")
     assert judgement.category("customer_privacy") is not None
     assert judgement.level in ("high", "critical")
+
+
+def test_skipping_branches_finds_what_the_whole_alternation_finds() -> None:
+    """find_pii leaves out the branches a text cannot match (no digit, no @, no municipality mark): the same
+    matches as the whole alternation, on PII-shaped and ordinary texts."""
+    import random
+    import re
+
+    from hikeshi.analysis import pii
+
+    whole = re.compile("|".join(branch for _, branch in pii._BRANCHES), pii._FLAGS)
+    pieces = [
+        "東京都新宿区西新宿2-8-1",
+        "大阪市北区梅田1丁目",
+        "品川 500 さ 12-34",
+        "090-1234-5678",
+        "〒160-0023",
+        "taro.yamada@example.co.jp",
+        "口座番号 1234567",
+        "4111 1111 1111 1111",
+        "123456789012",
+        "03(1234)5678",
+        "渋谷区",
+        "市役所",
+        "町内会",
+        "郡山",
+        "@friend_01",
+        "#123",
+        "今日は",
+        "いい天気",
+        "株式会社サンプル9の",
+        "新商品",
+        "横浜市中区",
+        "北海道札幌市",
+        " ",
+        "、",
+        "12",
+        "3-4",
+        "区の",
+        "村で",
+    ]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for text in texts:
+        expected = [(m.lastgroup, m.span()) for m in whole.finditer(text)]
+        pattern = pii._pattern_for(pii._needs(text))
+        got = [] if pattern is None else [(m.lastgroup, m.span()) for m in pattern.finditer(text)]
+        assert got == expected, text
