@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import random
 
-from hikeshi.analysis.normalize import _FOLD_TABLE, _one_to_one, _run_pattern, _stage_width, normalize
+from hikeshi.analysis.normalize import (
+    _FOLD_TABLE,
+    _one_to_one,
+    _run_pattern,
+    _spaces_kept,
+    _stage_width,
+    normalize,
+)
 
 
 def _by_stage(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -46,5 +53,74 @@ def test_random_posts_of_one_to_one_characters() -> None:
 
 def test_texts_with_spaces_combining_marks_or_expansions_take_the_stage() -> None:
     pattern = _one_to_one()[1]
-    for text in ("セール で 服", "ｶﾞｲﾄﾞ", "確定…", "e\u0301", "ゼロ\u200b幅", "全角\u3000空白"):
+    for text in ("ｶﾞｲﾄﾞ", "確定…", "e\u0301", "ゼロ\u200b幅", "全角\u3000空白", "改行\nあり"):
         assert pattern.search(text) is not None, text
+    table = _one_to_one()[0]
+    assert not _spaces_kept("セール で 服", table)  # between word characters: removed
+    assert not _spaces_kept("two  spaces", table)  # a run becomes one
+    assert _spaces_kept("美味しい #1 ok", table)
+
+
+def _always_by_stage(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """normalize() without the shortcut: what the three stages give, with each output character's source."""
+    from hikeshi.analysis.normalize import (
+        _REPEAT,
+        _SPACED,
+        _SPACED_HINT,
+        NormalizedText,
+        _join_spaced,
+        _shorten_run,
+        _stage_regex,
+    )
+
+    maps = []
+    first = _run_pattern().search(text)
+    if first is None:
+        current = text.translate(_FOLD_TABLE)
+    else:
+        current, offsets = _stage_width(text, first)
+        maps.append(offsets)
+    if _SPACED_HINT.search(current) is not None:
+        current, offsets = _stage_regex(current, _SPACED, _join_spaced)
+        maps.append(offsets)
+    if _REPEAT.search(current) is not None:
+        current, offsets = _stage_regex(current, _REPEAT, _shorten_run)
+        maps.append(offsets)
+    reference = NormalizedText(text, current, tuple(maps))
+    return current, [reference.span(i, i + 1) for i in range(len(current))]
+
+
+def test_lone_ascii_spaces_take_the_shortcut_with_the_same_result() -> None:
+    rng = random.Random(1129)
+    pool = [
+        " ",
+        " ",
+        "  ",
+        "#",
+        "1",
+        "a",
+        "Ａ",
+        "！",
+        "ｗ",
+        "今日",
+        "は",
+        "死",
+        "ね",
+        "店長",
+        "、",
+        "。",
+        "@",
+        "x",
+        "\u3000",
+    ]
+    shortcut_taken = 0
+    for _ in range(5_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
+        result = normalize(text)
+        expected, sources = _always_by_stage(text)
+        assert result.text == expected, ascii(text)
+        assert [result.span(i, i + 1) for i in range(len(result.text))] == sources, ascii(text)
+        shortcut_taken += result.maps == ()
+    assert shortcut_taken > 500  # the shortcut is exercised, not only the stage
+    assert normalize("死 ね").text == "死ね"  # between two word characters: still removed
+    assert normalize("美味しい #1").maps == ()

@@ -64,8 +64,9 @@ def _one_to_one() -> tuple[dict[int, int | str], re.Pattern[str]]:
 
     A text whose run characters are all of the first kind (「！」「ｗ」「Ａ」「ｶ」 without a voicing mark) comes out
     of stage one as ``text.translate(table)``, character for character, so it needs no offset map: the same
-    result as the stage, for a fraction of its cost. Excluded: spaces and zero-width characters (removed or
-    joined), combining marks and characters whose form is one or that a following mark may compose with.
+    result as the stage, for a fraction of its cost. Excluded: spaces other than a lone ASCII one and zero-width
+    characters (removed or joined), combining marks and characters whose form is one or that a following mark may
+    compose with.
     """
     run = _run_pattern()
     # Within a run the stage normalises the characters together: one that may compose with or reorder
@@ -82,7 +83,31 @@ def _one_to_one() -> tuple[dict[int, int | str], re.Pattern[str]]:
             table[cp] = folded
         else:
             others.append(cp)
-    return table, re.compile(f"[{character_class(others)}{_SPACES}{_ZERO_WIDTH}{_COMBINING}]")
+    # Every space but the ASCII one: a lone ASCII space the stage keeps as it is (see _spaces_kept).
+    spaces = {cp for cp in range(0x10000) if cp != 0x20 and _ANY_SPACE.match(chr(cp))}
+    return table, re.compile(f"[{character_class(sorted(set(others) | spaces))}{_ZERO_WIDTH}{_COMBINING}]")
+
+
+_ANY_SPACE = re.compile(f"[{_SPACES}]")
+
+
+def _spaces_kept(text: str, table: dict[int, int | str]) -> bool:
+    """Whether stage one keeps every ASCII space of ``text`` as it is: each one alone (a run of spaces becomes
+    one) and not between two characters of a Japanese word (such a space is removed: 「死 ね」)."""
+    index = text.find(" ")
+    while index >= 0:
+        after = text[index + 1 : index + 2]
+        if after == " ":
+            return False
+        if (
+            index > 0
+            and after
+            and _IS_WORD.match(text[index - 1].translate(table))
+            and _IS_WORD.match(after.translate(table))
+        ):
+            return False
+        index = text.find(" ", index + 1)
+    return True
 
 
 @dataclass(frozen=True)
@@ -257,7 +282,7 @@ def normalize(text: str) -> NormalizedText:
     first = _run_pattern().search(text)
     if first is None:
         current = text.translate(_FOLD_TABLE)
-    elif _one_to_one()[1].search(text, first.start()) is None:
+    elif _one_to_one()[1].search(text, first.start()) is None and _spaces_kept(text, _one_to_one()[0]):
         current = text.translate(_one_to_one()[0])
     else:
         current, offsets = _stage_width(text, first)
