@@ -7,7 +7,7 @@ the tokenizer (see tokenizer.py), not from here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -74,11 +74,22 @@ _PLATE_CORE = re.compile(r"\d\s?[\u3041-\u3093]\s?(?:\d{2}-\d{2}|[・･.])")
 _PREFECTURE = re.compile(_PREFECTURES)
 
 
-@lru_cache(maxsize=8)
-def _pattern_for(needs: frozenset[str]) -> re.Pattern[str] | None:
-    """The alternation of the branches whose needs the text meets, in their fixed order."""
+# The characters a match of each kind of branch starts with: e-mail a letter or digit, the number patterns a digit,
+# 「+」 or 「〒」. The other kinds start at any kanji and have none.
+_STARTS = {"email": "a-z0-9", "digit": "0-9+〒"}
+
+
+@lru_cache(maxsize=16)
+def _pattern_for(needs: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None] | None:
+    """The alternation of the branches whose needs the text meets, in their fixed order, and where known a
+    pattern for the first place a match can start (scanning from there finds the same matches)."""
     branches = [branch for need, branch in _BRANCHES if need in needs]
-    return re.compile("|".join(branches), _FLAGS) if branches else None
+    if not branches:
+        return None
+    starts = None
+    if needs <= _STARTS.keys():
+        starts = re.compile("[" + "".join(_STARTS[need] for need in sorted(needs)) + "]", _FLAGS)
+    return re.compile("|".join(branches), _FLAGS), starts
 
 
 def _needs(text: str) -> frozenset[str]:
@@ -154,11 +165,23 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {"phone": _phone_ok}
 
 def find_pii(text: str) -> list[PiiMatch]:
     """Every PII span in normalised ``text``; digit runs only count when their check digits verify."""
+    chosen = _pattern_for(_needs(text))
+    if chosen is None:
+        return []
+    pattern, starts = chosen
+    first = 0
+    if starts is not None:
+        start = starts.search(text)
+        if start is None:
+            return []
+        first = start.start()  # lookbehinds still see the text before it
+    return _validated(pattern.finditer(text, first))
+
+
+def _validated(matches: Iterable[re.Match[str]]) -> list[PiiMatch]:
+    """The matches that are PII: check digits verified, phone numbers of a possible length."""
     found: list[PiiMatch] = []
-    pattern = _pattern_for(_needs(text))
-    if pattern is None:
-        return found
-    for match in pattern.finditer(text):
+    for match in matches:
         kind = match.lastgroup
         if kind is None:
             continue
