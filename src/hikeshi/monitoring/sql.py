@@ -479,14 +479,14 @@ def probe(
     condition_params: Sequence[Any] = (),
 ) -> tuple[str, list[Any]]:
     """``SELECT select FROM table WHERE column IN values [AND condition]`` where ``column`` leads an
-        index: each value one index look-up, however the planner estimates the list.
+    index: each value one index look-up, however the planner estimates the list.
 
-        On PostgreSQL ``column = ANY(array)`` is estimated as about half a percent of the table per value
-        when the table has no statistics (autovacuum off, as on the benchmark's server, or a table not
-        analysed yet): a 500-value list is "the whole table", and it was scanned whole for every batch.
-        Here the values are unnested and each looked up in a ``LATERAL`` subquery that ``OFFSET 0`` keeps
-        from being flattened into a join, so the planner can only choose how to find one value's rows:
-        by the index. The values go as one string, quoted at once by Django's client-side binding: an array
+    On PostgreSQL ``column = ANY(array)`` is estimated as about half a percent of the table per value
+    when the table has no statistics (autovacuum off, as on the benchmark's server, or a table not
+    analysed yet): a 500-value list is "the whole table", and it was scanned whole for every batch.
+    Here each value is looked up in a ``LATERAL`` subquery of its own that ``OFFSET 0`` keeps
+    from being flattened into a join, so the planner can only choose how to find one value's rows:
+    by the index. The values go as one string, quoted at once by Django's client-side binding: an array
     literal of integers (``pg_bigint_array``), a JSON array of texts (``json_array_elements_text``).
     SQLite: ``in_list`` (its planner probes the index for each value already)."""
     extra = f" AND {condition}" if condition else ""
