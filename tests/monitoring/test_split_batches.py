@@ -4,6 +4,7 @@ with the split forced (its write transaction is the lock) and on PostgreSQL with
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,3 +156,27 @@ def test_locked_profiles_are_read_whole_and_their_words_judge_the_mentions(
     own = Mention.objects.get(post__source_id="leak", organization=alpha.org)
     other = Mention.objects.get(post__source_id="leak", organization=beta.org)
     assert own.judgement is not None and other.judgement is None  # only alpha's words found the leak
+
+
+def test_the_collector_stays_paused_for_the_whole_batch(
+    alpha: Tenant, groups: list[set[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Split into a posts' and a mentions' part (as on PostgreSQL), the batch is still one pause: a
+    # collection between the parts would scan all of the batch's objects, alive.
+    seen: list[bool] = []
+    store_posts, split_mentions = pipeline._store_posts, pipeline._split_mentions
+
+    def posts(*args: object) -> object:
+        seen.append(gc.isenabled())
+        return store_posts(*args)  # type: ignore[arg-type]
+
+    def mentions(*args: object) -> None:
+        seen.append(gc.isenabled())
+        split_mentions(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_store_posts", posts)
+    monkeypatch.setattr(pipeline, "_split_mentions", mentions)
+    assert gc.isenabled()
+    result = process_items([item("g1", "サンプル食品の弁当に髪の毛が入ってた g")], source_key=FEED)
+    assert seen == [False, False] and gc.isenabled()
+    assert result.mentions_created == 1

@@ -147,7 +147,11 @@ def process_items(
     they concern only it (a client's own crawler data is never routed to other clients) and are kept
     even when no rule matches. Without an owner, posts go to every organisation whose rules match."""
     _freeze_long_lived_heap()
-    return _process_items(items, source_key=source_key, source=source, owner=owner, now=now)
+    # One pause for the whole batch: with the posts' and the mentions' parts paused separately, the
+    # collection between them scanned every object of the batch, all still alive (a second collection
+    # per batch). After it, only what outlives the batch is left for the next collection to scan.
+    with _collector_paused():
+        return _process_items(items, source_key=source_key, source=source, owner=owner, now=now)
 
 
 def _process_items(
