@@ -62,32 +62,19 @@ def test_texts_with_spaces_combining_marks_or_expansions_take_the_stage() -> Non
 
 
 def _always_by_stage(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """normalize() without the shortcut: what the three stages give, with each output character's source."""
-    from hikeshi.analysis.normalize import (
-        _REPEAT,
-        _SPACED,
-        _SPACED_HINT,
-        NormalizedText,
-        _join_spaced,
-        _shorten_run,
-        _stage_regex,
-    )
+    """normalize() without the shortcut (stage one always run as a stage): its text and each output
+    character's source."""
+    from hikeshi.analysis.normalize import OffsetMap, _later_stages
 
-    maps = []
+    maps: list[OffsetMap] = []
     first = _run_pattern().search(text)
     if first is None:
         current = text.translate(_FOLD_TABLE)
     else:
         current, offsets = _stage_width(text, first)
         maps.append(offsets)
-    if _SPACED_HINT.search(current) is not None:
-        current, offsets = _stage_regex(current, _SPACED, _join_spaced)
-        maps.append(offsets)
-    if _REPEAT.search(current) is not None:
-        current, offsets = _stage_regex(current, _REPEAT, _shorten_run)
-        maps.append(offsets)
-    reference = NormalizedText(text, current, tuple(maps))
-    return current, [reference.span(i, i + 1) for i in range(len(current))]
+    reference = _later_stages(text, current, maps)
+    return reference.text, [reference.span(i, i + 1) for i in range(len(reference.text))]
 
 
 def test_lone_ascii_spaces_take_the_shortcut_with_the_same_result() -> None:

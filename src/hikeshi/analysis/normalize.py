@@ -287,13 +287,18 @@ def normalize(text: str) -> NormalizedText:
     else:
         current, offsets = _stage_width(text, first)
         maps.append(offsets)
+    return _later_stages(text, current, maps)
+
+
+def _later_stages(original: str, current: str, maps: list[OffsetMap]) -> NormalizedText:
+    """Stages two and three (spaced-out letters joined, long runs shortened) on stage one's output."""
     if _SPACED_HINT.search(current) is not None:
         current, offsets = _stage_regex(current, _SPACED, _join_spaced)
         maps.append(offsets)
     if _REPEAT.search(current) is not None:
         current, offsets = _stage_regex(current, _REPEAT, _shorten_run)
         maps.append(offsets)
-    return NormalizedText(text, current, tuple(maps))
+    return NormalizedText(original, current, tuple(maps))
 
 
 def warm_up() -> None:
