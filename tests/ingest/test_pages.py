@@ -12,6 +12,8 @@ from hikeshi.ingest.pages import (
     parse_recipe_posts,
     parse_thread_dat,
     parse_thread_html,
+    reply_anchor,
+    thread_item,
 )
 
 THREAD_URL = "https://egg.5ch.example/test/read.cgi/company/1700000000/"
@@ -64,6 +66,18 @@ def test_dat_format() -> None:
     posts = parse_thread_dat(dat)
     assert [(p.number, p.body) for p in posts] == [(1, "本文\n二行目"), (3, ">>1 草")]
     assert posts[1].date == datetime(2024, 1, 2, 3, 35, tzinfo=UTC)
+
+
+def test_a_reply_anchor_at_the_start_names_the_earlier_post_it_answers() -> None:
+    assert reply_anchor(">>1 草", 3) == 1
+    assert reply_anchor("  ＞＞１２\nそれな", 20) == 12
+    assert reply_anchor("≫7 ソースは？", 9) == 7
+    assert reply_anchor("それな >>1", 3) is None  # a quotation further in says nothing of the reply
+    assert reply_anchor(">>5 未来のレス", 3) is None and reply_anchor(">>3 自分", 3) is None
+    assert reply_anchor(">>0", 3) is None and reply_anchor(">>123456", 999_999) is None
+    dat = "名無し<><>24/01/02(火) 12:35:00 ID:xyz12345<> 本文 <>スレ\n名無し<><>24/01/02(火) 12:36:00 ID:xyz12345<> &gt;&gt;1 草 <>\n"
+    first, second = (thread_item(p, THREAD_URL) for p in parse_thread_dat(dat))
+    assert (first.reply_to, second.reply_to) == (None, "1")
 
 
 def test_thread_cursor_emits_only_new_posts_and_resets_for_a_new_thread() -> None:

@@ -133,6 +133,7 @@ def test_matome_recipe_reads_quoted_numbered_responses() -> None:
     assert items[0].author == "名無しさん＠おーぷん ID:Xy0001"
     assert items[0].published == datetime(2026, 3, 10, 3, 1, 31, tzinfo=UTC)
     assert items[0].title == title
+    assert [i.reply_to for i in items] == [None, "res:1", "res:1"]  # 「>>1」 opens the replies
 
 
 def test_custom_selectors_and_their_validation() -> None:

@@ -389,7 +389,8 @@ def test_band_keys_of_a_batch_are_those_of_each_organisation_and_post() -> None:
 
     texts = [STORY, OTHER, STORY + "!!", "短い"]
     posts = [
-        SimpleNamespace(pk=i, id=i, content_hash=f"k{i}", text=t, origin="x") for i, t in enumerate(texts)
+        SimpleNamespace(pk=i, id=i, content_hash=f"k{i}", text=t, origin="x", reply_to="")
+        for i, t in enumerate(texts)
     ]
     shapes = topics.shapes_of(posts)  # type: ignore[arg-type]
     ordered = {7: posts[:3], 2**40: posts}

@@ -16,6 +16,8 @@ from hikeshi.ingest.items import ENGAGEMENT_FIELDS, Engagement, IngestedItem, sa
 
 JST = timezone(timedelta(hours=9), "JST")
 MAX_TEXT_CHARS = 20_000
+MAX_ID_CHARS = 1000
+"""Post ids (and the ``reply_to`` ids that point at them) are stored up to this length."""
 # Japanese exports often use Japanese headers; map them onto the field names.
 _HEADER_ALIASES = {
     "本文": "text",
@@ -38,6 +40,11 @@ _HEADER_ALIASES = {
     "フォロワー数": "author_followers",
     "followers": "author_followers",
     "媒体": "source",
+    "返信先": "reply_to",
+    "in_reply_to": "reply_to",
+    "in_reply_to_id": "reply_to",
+    "in_reply_to_status_id": "reply_to",
+    "quoted_id": "reply_to",
 }
 _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日")
 _EPOCH = re.compile(r"^\d{10}(\d{3})?$")
@@ -151,6 +158,9 @@ def row_to_item(row: Mapping[str, object], *, default_source: str | None, defaul
     counts = {name: _count(name, row.get(name)) for name in ENGAGEMENT_FIELDS}
     source = _optional_text("source", row.get("source")) or default_source
     row_id = _optional_text("id", row.get("id"))
+    reply_to = _optional_text("reply_to", row.get("reply_to"))
+    if reply_to is not None and len(reply_to) > MAX_ID_CHARS:
+        raise _RowProblem(f"reply_to is {len(reply_to)} characters, over the limit of {MAX_ID_CHARS}")
     if row_id is None:
         # Stable across re-imports of the same file, so re-importing does not duplicate.
         basis = f"{text}\n{created_raw or ''}\n{author or ''}\n{url or ''}"
@@ -163,6 +173,7 @@ def row_to_item(row: Mapping[str, object], *, default_source: str | None, defaul
         published=published,
         engagement=Engagement(**counts),
         source=source,
+        reply_to=reply_to,
     )
 
 

@@ -40,6 +40,9 @@ class IngestedItem:
     engagement: Engagement = field(default_factory=Engagement)
     source: str | None = None
     """Where the item came from when the source itself says (e.g. a ``source`` column in an import)."""
+    reply_to: str | None = None
+    """The ``source_id`` of the post, in the same source, that this one answers, quotes or comments on
+    (an export's in-reply-to id, a board レス's >>N anchor). It puts the reply in its parent's topic."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (datetimes as ISO 8601)."""
@@ -52,6 +55,7 @@ class IngestedItem:
             "published": self.published.isoformat() if self.published else None,
             "engagement": self.engagement.to_dict(),
             "source": self.source,
+            "reply_to": self.reply_to,
         }
 
 

@@ -27,6 +27,7 @@ _DATE = re.compile(
 _POSTER_ID = re.compile(r"ID:\s*([A-Za-z0-9+/._-]{4,16})")
 _DT_NUMBER = re.compile(r"^\s*(\d{1,5})\s*[:：]")
 _MAX_SEEN = 2000
+_ANCHOR = re.compile(r"^\s*(?:>>|＞＞|≫)\s*([0-9０-９]{1,5})(?![0-9０-９])")
 _MAIN_SELECTORS = (
     "article",
     "main",
@@ -185,14 +186,27 @@ def _fingerprint(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
+def reply_anchor(body: str, number: int) -> int | None:
+    """The レス a board post answers: the anchor it opens with (「>>12」, full-width 「＞＞１２」), when
+    that is an earlier post of the thread. An anchor further in is usually a quotation among several;
+    only the opening one says what the post replies to."""
+    match = _ANCHOR.match(body)
+    if match is None:
+        return None
+    target = int(match.group(1))  # int() reads full-width digits too
+    return target if 0 < target < number else None
+
+
 def thread_item(post: ThreadPost, thread_url: str) -> IngestedItem:
     base = safe_http_url(thread_url)
+    anchor = reply_anchor(post.body, post.number)
     return IngestedItem(
         source_id=str(post.number),
         text=post.body,
         url=f"{base.rstrip('/')}/{post.number}" if base else None,
         author=f"{post.name} ID:{post.poster_id}" if post.poster_id else (post.name or None),
         published=post.date,
+        reply_to=str(anchor) if anchor is not None else None,
     )
 
 

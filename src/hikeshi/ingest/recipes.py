@@ -30,6 +30,7 @@ from hikeshi.ingest.pages import (
     parse_recipe_posts,
     parse_thread_dat,
     parse_thread_html,
+    reply_anchor,
 )
 
 RECIPES = ("auto", "thread", "reviews", "matome", "article", "custom")
@@ -181,6 +182,7 @@ def matome_items(html: str, page_url: str) -> list[IngestedItem]:
             url=f"{base}#res{r.number}" if base else None,
             author=(f"{r.name} ID:{r.poster_id}" if r.poster_id else r.name) or None,
             published=parse_page_date(r.header),
+            reply_to=f"res:{anchor}" if (anchor := reply_anchor(r.body, r.number)) is not None else None,
         )
         for r in responses
     ]

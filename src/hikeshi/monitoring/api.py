@@ -43,6 +43,11 @@ class PushedPost(Schema):
     replies: int | None = None
     author_followers: int | None = None
     views: int | None = None
+    reply_to: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="id of the post (pushed to this source) that this one answers, quotes or comments on",
+    )
 
 
 class IngestIn(Schema):
@@ -51,7 +56,7 @@ class IngestIn(Schema):
     posts: list[Any] = Field(
         max_length=MAX_BATCH,
         description="objects with text (required), id, url, author, created_at, title, source, reposts, "
-        "likes, replies, author_followers, views",
+        "likes, replies, author_followers, views, reply_to",
     )
     source: str = Field(default="api", max_length=100, description="name of the crawler (one source each)")
 

@@ -2,7 +2,7 @@
 
 The week (``demo_data/sample_foods_week.jsonl``) is ordinary mentions with a daily rhythm, then, in the
 last six hours, a complaint about a piece of plastic in a boxed lunch (異物混入) that spreads through
-reposts, まとめ copies and a news item. Times are stored as minutes before "now" and replayed hour by
+reposts, まとめ copies, replies and a news item. Times are stored as minutes before "now" and replayed hour by
 hour with the pipeline's clock set to each hour's end, so the detectors learn the quiet week before they
 see the story — exactly as if the collector had been running all week. Nothing touches the network.
 """
@@ -44,6 +44,7 @@ def demo_items(now: datetime) -> list[IngestedItem]:
                     reposts=row.get("reposts"), author_followers=row.get("author_followers")
                 ),
                 source=row["source"],
+                reply_to=row.get("reply_to"),  # reactions answer the story's first post
             )
         )
     return items

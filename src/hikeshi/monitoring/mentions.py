@@ -184,7 +184,7 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
     if not wanted:
         return None
-    return MentionPlan(posts, wanted, topics.shapes_of(w.post for w in wanted))
+    return MentionPlan(posts, wanted, topics.shapes_of((w.post for w in wanted), among=posts))
 
 
 def store_mentions(

@@ -139,6 +139,10 @@ class Post(models.Model):
     author = models.CharField(max_length=300, blank=True)
     origin = models.CharField(max_length=200, blank=True)
     """Where the source itself says the post came from (site, platform)."""
+    reply_to = models.CharField(max_length=1000, blank=True, default="")
+    """The ``source_id`` of the post of the same source this one answers, quotes or comments on ("" for
+    none). Kept as the source's id, not a foreign key: a reply may arrive before its parent, and an
+    index or a key check would cost every post of a firehose for the few that reply (see ``topics``)."""
     published_at = models.DateTimeField(db_index=True)
     fetched_at = models.DateTimeField(auto_now_add=True)
     reposts = models.PositiveIntegerField(null=True, blank=True)

@@ -87,6 +87,7 @@ def item_from_dict(data: dict[str, Any]) -> IngestedItem:
         published=datetime.fromisoformat(published) if published else None,
         engagement=Engagement(**{k: int(v) for k, v in (data.get("engagement") or {}).items()}),
         source=data.get("source"),
+        reply_to=data.get("reply_to"),
     )
 
 
@@ -110,6 +111,10 @@ def _normalised(item: IngestedItem, now: datetime) -> IngestedItem:
         published=published,
         engagement=item.engagement,
         source=(item.source or "")[:200] or None,
+        # a reply to itself, or an id no post of the source could have, links to nothing
+        reply_to=item.reply_to
+        if item.reply_to and item.reply_to != item.source_id and len(item.reply_to) <= 1000
+        else None,
     )
 
 
@@ -453,6 +458,7 @@ def _new_post(item: IngestedItem, source_key: str) -> Post:
         url=item.url or "",
         author=item.author or "",
         origin=item.source or "",
+        reply_to=item.reply_to or "",
         published_at=item.published,
         fetched_at=None,
         reposts=engagement.reposts,

@@ -35,7 +35,7 @@ from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
 from hikeshi.monitoring import topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows, probe
 from hikeshi.monitoring.topic_index import Member, OrgIndex, aware
 
 INDEX_MEMORY = timedelta(days=3)
@@ -72,6 +72,9 @@ class Shape:
     signature: Signature | None
     bands: npt.NDArray[np.uint64] | None
     """Per-band hashes, mixed with each organisation's id into its band keys."""
+    parent_key: str | None = None
+    """The content key of the post this one replies to (``Post.reply_to``), when that post is known: a
+    reply joins its parent's topic in every organisation where the parent has one."""
 
 
 TopicRef = int | Topic
@@ -89,19 +92,23 @@ class _NewMember:
     band_mask: int
 
 
-def shapes_of(posts: Iterable[Post]) -> dict[int, Shape]:
-    """{post id: shape}: content keys, MinHash signatures (one numpy pass for the batch) and band
-    hashes."""
+def member_key(content_hash: str, site: str, post_id: int) -> str:
+    """The key a post's member is stored under: its content key, or for a post without content (only
+    links, emoji) one of its own, so that such posts never join each other by content."""
+    if content_hash:
+        return content_hash  # content_key(text), computed when the post was stored
+    return "empty:" + hashlib.blake2b(f"{site}\x1f{post_id}".encode(), digest_size=16).hexdigest()
+
+
+def shapes_of(posts: Iterable[Post], among: Iterable[Post] = ()) -> dict[int, Shape]:
+    """{post id: shape}: content keys, MinHash signatures (one numpy pass for the batch), band
+    hashes and the keys of the posts replied to — looked up in ``among`` (the whole batch) first, then
+    in the stored posts of the same source."""
     unique = list({post.id: post for post in posts}.values())
     keys: list[str] = []
     forms: list[str] = []
     for post in unique:
-        key = post.content_hash  # content_key(text), computed when the post was stored
-        if not key:
-            key = (
-                "empty:"
-                + hashlib.blake2b(f"{site_of(post)}\x1f{post.id}".encode(), digest_size=16).hexdigest()
-            )
+        key = member_key(post.content_hash, site_of(post) if not post.content_hash else "", post.id)
         keys.append(key)
         form = post.__dict__.get("_content_form")  # kept by pipeline._new_post
         forms.append(form if form is not None else content_form(post.text))
@@ -113,7 +120,43 @@ def shapes_of(posts: Iterable[Post]) -> dict[int, Shape]:
         shape = shapes[unique[i].id]
         shape.signature = signatures[row]
         shape.bands = bands[row]
+    replies = [post for post in unique if post.reply_to]
+    if replies:
+        parents = _parent_keys(replies, [*unique, *among])
+        for post in replies:
+            shapes[post.id].parent_key = parents.get((post.source_key, post.reply_to))
     return shapes
+
+
+def _parent_keys(replies: list[Post], batch: list[Post]) -> dict[tuple[str, str], str]:
+    """{(source key, source id): member key} of the posts ``replies`` answer: those of the batch, then
+    the stored ones (one indexed look-up per source). Batches without replies never get here."""
+    known = {(p.source_key, p.source_id): p for p in batch}
+    keys: dict[tuple[str, str], str] = {}
+    missing: dict[str, set[str]] = defaultdict(set)
+    for reply in replies:
+        ref = (reply.source_key, reply.reply_to)
+        parent = known.get(ref)
+        if parent is not None and parent.id is not None:
+            keys[ref] = member_key(parent.content_hash, site_of(parent), parent.id)
+        else:
+            missing[reply.source_key].add(reply.reply_to)
+    for source_key, source_ids in missing.items():
+        sql, params = probe(
+            "id, source_id, content_hash, origin, url",
+            Post._meta.db_table,
+            "source_id",
+            sorted(source_ids),
+            "text",
+            "source_key = %s",
+            [source_key],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for pk, source_id, content_hash, origin, url in cursor.fetchall():
+                site = site_of(Post(id=pk, source_key=source_key, origin=origin, url=url))
+                keys[(source_key, source_id)] = member_key(content_hash, site, pk)
+    return keys
 
 
 # Fixed constants (not drawn at run time): band keys are stored, so they must never change.
@@ -225,9 +268,11 @@ def assign_topics(
     latest = max(p.published_at for posts in posts_of.values() for p in posts.values())
     before = horizon(latest)
     org_ids = sorted(posts_of)
+    content_keys = {shapes[pk].key for posts in posts_of.values() for pk in posts}
+    content_keys.update(shape.parent_key for shape in shapes.values() if shape.parent_key)
     indexes = topic_index.load(
         org_ids,
-        sorted({shapes[pk].key for posts in posts_of.values() for pk in posts}),
+        sorted(content_keys),
         sorted({key for rows in keys_of.values() for keys in rows for key in keys}),
         before,
         banded,
@@ -332,8 +377,14 @@ def _place(
     org_id: int, index: OrgIndex, post: Post, shape: Shape, keys: list[int]
 ) -> tuple[TopicRef, bool, float]:
     """The topic a post joins or a new one, whether it joined by exact content, and its similarity to
-    the closest member (0 for a new topic)."""
+    the closest member (0 for a new topic). A reply joins its parent's topic whatever it says: 「これは
+    ひどい」 under the story shares no words with it. (If its content is already a member's, of whatever
+    topic, it adds no member: a content key has one member.)"""
     existing = index.by_key.get(shape.key)
+    if shape.parent_key is not None:
+        parent = index.by_key.get(shape.parent_key)
+        if parent is not None:
+            return parent.topic, existing is not None, 0.0 if existing is None else 1.0
     if existing is not None:
         return existing.topic, True, 1.0
     if shape.signature is not None:

@@ -12,7 +12,7 @@ from hikeshi.monitoring.management.commands._common import organization_by_slug
 
 
 class Command(BaseCommand):
-    help = "Import posts from a CSV or JSON Lines file: `import --org ORG FILE` (columns: text, id, url, author, created_at, source, engagement)."
+    help = "Import posts from a CSV or JSON Lines file: `import --org ORG FILE` (columns: text, id, url, author, created_at, source, engagement, reply_to)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--org", required=True)

@@ -1,0 +1,146 @@
+"""Replies, quotes and comments join the topic of the post they answer (``IngestedItem.reply_to``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from django.test import Client
+
+from hikeshi.ingest.files import parse_import
+from hikeshi.monitoring import topic_index
+from hikeshi.monitoring.models import Mention, Post, Topic, TopicMember
+from hikeshi.monitoring.pipeline import item_from_dict, process_items
+from tests.monitoring.helpers import NOW, item
+from tests.platform.conftest import Tenant
+
+pytestmark = pytest.mark.django_db
+
+STORY = "サンプル食品の幕の内弁当にビニール片が入ってた。異物混入ってありえない"
+REACTION = "これはひどい。サンプル食品もう買わない"
+FEED = "push:replies"
+
+
+def reply(source_id: str, text: str, to: str, minutes_ago: int) -> object:
+    return replace(item(source_id, text, minutes_ago), reply_to=to)
+
+
+def topic_of(tenant: Tenant, source_id: str) -> int | None:
+    return Mention.objects.get(organization=tenant.org, post__source_id=source_id).topic_id
+
+
+def test_a_reply_in_the_same_batch_joins_the_story_though_it_shares_no_words(alpha: Tenant) -> None:
+    process_items(
+        [item("story", STORY, 30), reply("r1", REACTION, "story", 20), item("other", REACTION, 10)],
+        source_key=FEED,
+        now=NOW,
+    )
+    story = topic_of(alpha, "story")
+    assert topic_of(alpha, "r1") == story
+    # a post with the reply's words that replies to nothing joins by content: the reply is a member
+    assert topic_of(alpha, "other") == story
+    assert Topic.objects.get(pk=story).post_count == 3
+    assert Post.objects.get(source_id="r1").reply_to == "story"
+
+
+def test_a_reply_in_a_later_batch_joins_the_stored_topic_in_every_organisation(
+    alpha: Tenant, beta: Tenant
+) -> None:
+    process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)
+    topic_index.clear_cache()  # the parent is found in the tables, not in a worker's memory
+    process_items([reply("r1", REACTION, "story", 5)], source_key=FEED, now=NOW)
+    for tenant in (alpha, beta):
+        assert topic_of(tenant, "r1") == topic_of(tenant, "story")
+        assert Topic.objects.get(pk=topic_of(tenant, "story")).post_count == 2
+
+
+def test_a_reply_to_an_unknown_or_unmentioned_post_is_grouped_as_any_post(alpha: Tenant) -> None:
+    process_items(
+        [
+            item("weather", "今日はいい天気", 40),  # stored, mentions no organisation
+            reply("r1", REACTION, "weather", 30),
+            reply("r2", "サンプル食品のお弁当、今日もおいしかった", "never-seen", 20),
+        ],
+        source_key=FEED,
+        now=NOW,
+    )
+    assert topic_of(alpha, "r1") != topic_of(alpha, "r2")
+    assert Topic.objects.get(pk=topic_of(alpha, "r1")).first_post.source_id == "r1"
+
+
+def test_a_reply_is_linked_within_its_own_source_only(alpha: Tenant) -> None:
+    process_items([item("1", STORY, 30)], source_key="push:one", now=NOW)
+    process_items([reply("2", REACTION, "1", 10)], source_key="push:two", now=NOW)
+    assert topic_of(alpha, "2") != topic_of(alpha, "1")
+
+
+def test_a_reply_whose_words_are_another_topics_member_joins_its_parent_and_adds_no_member(
+    alpha: Tenant,
+) -> None:
+    process_items([item("first", REACTION, 60), item("story", STORY, 50)], source_key=FEED, now=NOW)
+    assert topic_of(alpha, "first") != topic_of(alpha, "story")
+    process_items([reply("r1", REACTION, "story", 10)], source_key=FEED, now=NOW)
+    assert topic_of(alpha, "r1") == topic_of(alpha, "story")
+    assert TopicMember.objects.for_org(alpha.org).count() == 3  # two here, and the fixture's post
+
+
+def test_rerunning_a_batch_of_replies_grows_nothing_twice(alpha: Tenant) -> None:
+    batch = [item("story", STORY, 30), reply("r1", REACTION, "story", 20), reply("r2", "最悪", "story", 10)]
+    process_items(batch, source_key=FEED, now=NOW)
+    process_items(batch, source_key=FEED, now=NOW)
+    assert Topic.objects.get(pk=topic_of(alpha, "story")).post_count == 2  # 「最悪」 names no client
+
+
+def test_a_parent_found_through_a_partial_load(alpha: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    process_items(
+        [item("story", STORY, 30), item("x", "サンプル食品の新商品を買った", 25)], source_key=FEED, now=NOW
+    )
+    topic_index.clear_cache()
+    monkeypatch.setattr(topic_index, "CACHE_MEMBERS", 1)  # too many members to read whole
+    process_items([reply("r1", REACTION, "story", 5)], source_key=FEED, now=NOW)
+    assert topic_of(alpha, "r1") == topic_of(alpha, "story")
+
+
+def test_reply_to_comes_from_imports_pushes_and_dead_letters(alpha: Tenant) -> None:
+    csv = "id,本文,返信先\n1,サンプル食品の弁当に異物,\n2,これはひどい,1\n".encode()
+    rows = parse_import(csv, "export.csv").items
+    assert [r.reply_to for r in rows] == [None, "1"]
+    jsonl = b'{"id": "a", "text": "x", "in_reply_to_status_id": 12345}\n'
+    assert parse_import(jsonl, "x.jsonl").items[0].reply_to == "12345"
+    too_long = ('{"text": "x", "reply_to": "' + "9" * 1001 + '"}\n').encode()
+    assert "reply_to is 1001 characters" in parse_import(too_long, "x.jsonl").errors[0].message
+    assert item_from_dict(replace(rows[1], source_id="2").to_dict()).reply_to == "1"
+
+    client = Client()
+    headers = {"Authorization": f"Bearer {alpha.token_secret}"}
+    body = {
+        "source": "crawler",
+        "posts": [
+            {"id": "p1", "text": STORY},
+            {"id": "p2", "text": REACTION, "reply_to": "p1"},
+            {"id": "p3", "text": REACTION, "reply_to": "p3"},  # itself: links to nothing
+        ],
+    }
+    response = client.post("/api/v1/ingest", data=body, content_type="application/json", headers=headers)
+    assert response.json()["accepted"] == 3
+    assert topic_of(alpha, "p2") == topic_of(alpha, "p1")
+    assert Post.objects.get(source_id="p3").reply_to == ""
+
+
+def test_the_reply_column_kept_the_search_index_in_step() -> None:
+    """Migration 0012 adds its column in place: Django's way on SQLite rebuilds the table, which drops the
+    full-text search triggers of 0002 (new posts would then never be found)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the full-text triggers exist on SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'monitoring_post'"
+        )
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert {
+        "monitoring_post_fts_insert",
+        "monitoring_post_fts_delete",
+        "monitoring_post_fts_update",
+    } <= triggers
