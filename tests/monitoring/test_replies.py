@@ -144,3 +144,29 @@ def test_the_reply_column_kept_the_search_index_in_step() -> None:
         "monitoring_post_fts_delete",
         "monitoring_post_fts_update",
     } <= triggers
+
+
+def test_the_post_page_links_the_post_replied_to_when_the_organisation_sees_it(
+    alpha: Tenant, beta: Tenant
+) -> None:
+    process_items([item("story", STORY, 30)], source_key=FEED, owner=alpha.org, now=NOW)
+    process_items(
+        [reply("r1", REACTION, "story", 20), reply("r2", REACTION + "!", "gone", 10)],
+        source_key=FEED,
+        now=NOW,
+    )
+    client = Client()
+    client.force_login(alpha.admin)
+    parent = Post.objects.get(source_id="story")
+    for source_id, expected in (
+        ("r1", f"/o/alpha/monitoring/posts/{parent.pk}/"),
+        ("r2", "未取得または対象外の投稿"),
+    ):
+        post = Post.objects.get(source_id=source_id)
+        body = client.get(f"/o/alpha/monitoring/posts/{post.pk}/").content.decode()
+        assert 'data-testid="reply-to"' in body and expected in body
+    # beta sees the reply but not the story it answers (alpha's own push): no link to it
+    client.force_login(beta.admin)
+    reply_id = Post.objects.get(source_id="r1").pk
+    body = client.get(f"/o/beta/monitoring/posts/{reply_id}/").content.decode()
+    assert f"/posts/{parent.pk}/" not in body and "未取得または対象外の投稿" in body

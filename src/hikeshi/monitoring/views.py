@@ -22,6 +22,7 @@ from hikeshi.monitoring.charts import Bar, volume_svg
 from hikeshi.monitoring.models import (
     FeedbackVerdict,
     Mention,
+    Post,
     PostFeedback,
     SeriesBucket,
     SeriesState,
@@ -156,6 +157,7 @@ def post_detail(request: HttpRequest, access: OrgAccess, post_id: int) -> HttpRe
         {
             "mention": mention,
             "post": post,
+            "parent": _replied_post(access, post),
             "judgement": judgement,
             "segments": judgement_segments(post.text, judgement) if judgement else [],
             "feedback": feedback,
@@ -163,6 +165,20 @@ def post_detail(request: HttpRequest, access: OrgAccess, post_id: int) -> HttpRe
             "verdicts": FeedbackVerdict.choices,
         },
     )
+
+
+def _replied_post(access: OrgAccess, post: Post) -> Post | None:
+    """The post this one answers, when the organisation can see it (one of its mentions holds it)."""
+    if not post.reply_to:
+        return None
+    parent = (
+        Mention.objects.for_org(access.organization)
+        .filter(post__source_key=post.source_key, post__source_id=post.reply_to)
+        .select_related("post")
+        .only("post__id", "post__text", "post__author")
+        .first()
+    )
+    return parent.post if parent is not None else None
 
 
 @org_view(require="staff")
