@@ -87,8 +87,42 @@ def test_a_reply_whose_words_are_another_topics_member_joins_its_parent_and_adds
 def test_rerunning_a_batch_of_replies_grows_nothing_twice(alpha: Tenant) -> None:
     batch = [item("story", STORY, 30), reply("r1", REACTION, "story", 20), reply("r2", "最悪", "story", 10)]
     process_items(batch, source_key=FEED, now=NOW)
-    process_items(batch, source_key=FEED, now=NOW)
-    assert Topic.objects.get(pk=topic_of(alpha, "story")).post_count == 2  # 「最悪」 names no client
+    before = Mention.objects.filter(organization=alpha.org).count()
+    again = process_items(batch, source_key=FEED, now=NOW)
+    assert again.mentions_created == 0 and Mention.objects.filter(organization=alpha.org).count() == before
+    assert Topic.objects.get(pk=topic_of(alpha, "story")).post_count == 3
+
+
+def test_a_reply_that_names_nobody_concerns_the_organisations_its_parent_concerns(
+    alpha: Tenant, beta: Tenant
+) -> None:
+    """「最悪」 under the story names no client: it follows the story's mentions, with their rules."""
+    process_items([item("story", STORY, 60), item("weather", "今日はいい天気", 50)], source_key=FEED, now=NOW)
+    process_items(
+        [
+            reply("r1", "最悪", "story", 40),  # parent stored in an earlier batch
+            reply("r2", "それな", "r1", 30),  # a reply to that reply, in the same batch
+            reply("r3", "晴れてよかった", "weather", 20),  # the parent concerns nobody
+        ],
+        source_key=FEED,
+        now=NOW,
+    )
+    for tenant in (alpha, beta):
+        story = Mention.objects.get(organization=tenant.org, post__source_id="story")
+        for source_id in ("r1", "r2"):
+            followed = Mention.objects.get(organization=tenant.org, post__source_id=source_id)
+            assert (followed.rule_id, followed.topic_id) == (story.rule_id, story.topic_id)
+        assert Topic.objects.get(pk=story.topic_id).post_count == 3
+    assert not Mention.objects.filter(post__source_id="r3").exists()
+
+
+def test_a_reply_to_a_pushed_post_stays_with_the_owner(alpha: Tenant, beta: Tenant) -> None:
+    process_items([item("story", STORY, 30)], source_key="push:alpha-crawler", owner=alpha.org, now=NOW)
+    process_items(
+        [reply("r1", "最悪", "story", 10)], source_key="push:alpha-crawler", owner=alpha.org, now=NOW
+    )
+    assert topic_of(alpha, "r1") == topic_of(alpha, "story")
+    assert not Mention.objects.filter(organization=beta.org, post__source_id="r1").exists()
 
 
 def test_a_parent_found_through_a_partial_load(alpha: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from django.db import connection
 
 from hikeshi.analysis import CustomTerms, get_analyzer
 from hikeshi.monitoring.models import BUCKET_SECONDS, FeedbackModel, Mention, MonitoringProfile, Post, Source
+from hikeshi.monitoring.replies import find_parents, follow
 from hikeshi.monitoring.routing import current_router
 from hikeshi.monitoring.sql import in_list, insert_rows, pg_bigint_array
 from hikeshi.tenancy.models import Organization
@@ -182,9 +183,12 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
         for match in matches:
             spans = [list(s) for s in match.spans]
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
+    parents = find_parents(posts)
+    if parents:
+        wanted = follow(posts, wanted, parents, owner.pk if owner is not None else None)
     if not wanted:
         return None
-    return MentionPlan(posts, wanted, topics.shapes_of((w.post for w in wanted), among=posts))
+    return MentionPlan(posts, wanted, topics.shapes_of((w.post for w in wanted), parents))
 
 
 def store_mentions(

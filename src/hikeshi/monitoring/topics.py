@@ -35,7 +35,8 @@ from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
 from hikeshi.monitoring import topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows, probe
+from hikeshi.monitoring.replies import Parent, Ref, find_parents
+from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
 from hikeshi.monitoring.topic_index import Member, OrgIndex, aware
 
 INDEX_MEMORY = timedelta(days=3)
@@ -100,10 +101,10 @@ def member_key(content_hash: str, site: str, post_id: int) -> str:
     return "empty:" + hashlib.blake2b(f"{site}\x1f{post_id}".encode(), digest_size=16).hexdigest()
 
 
-def shapes_of(posts: Iterable[Post], among: Iterable[Post] = ()) -> dict[int, Shape]:
+def shapes_of(posts: Iterable[Post], parents: dict[Ref, Parent] | None = None) -> dict[int, Shape]:
     """{post id: shape}: content keys, MinHash signatures (one numpy pass for the batch), band
-    hashes and the keys of the posts replied to — looked up in ``among`` (the whole batch) first, then
-    in the stored posts of the same source."""
+    hashes and the member keys of the posts replied to (``replies.find_parents`` of the batch, found
+    here when the caller has not)."""
     unique = list({post.id: post for post in posts}.values())
     keys: list[str] = []
     forms: list[str] = []
@@ -122,41 +123,12 @@ def shapes_of(posts: Iterable[Post], among: Iterable[Post] = ()) -> dict[int, Sh
         shape.bands = bands[row]
     replies = [post for post in unique if post.reply_to]
     if replies:
-        parents = _parent_keys(replies, [*unique, *among])
+        if parents is None:
+            parents = find_parents(unique)
         for post in replies:
-            shapes[post.id].parent_key = parents.get((post.source_key, post.reply_to))
+            parent = parents.get((post.source_key, post.reply_to))
+            shapes[post.id].parent_key = parent.member_key if parent is not None else None
     return shapes
-
-
-def _parent_keys(replies: list[Post], batch: list[Post]) -> dict[tuple[str, str], str]:
-    """{(source key, source id): member key} of the posts ``replies`` answer: those of the batch, then
-    the stored ones (one indexed look-up per source). Batches without replies never get here."""
-    known = {(p.source_key, p.source_id): p for p in batch}
-    keys: dict[tuple[str, str], str] = {}
-    missing: dict[str, set[str]] = defaultdict(set)
-    for reply in replies:
-        ref = (reply.source_key, reply.reply_to)
-        parent = known.get(ref)
-        if parent is not None and parent.id is not None:
-            keys[ref] = member_key(parent.content_hash, site_of(parent), parent.id)
-        else:
-            missing[reply.source_key].add(reply.reply_to)
-    for source_key, source_ids in missing.items():
-        sql, params = probe(
-            "id, source_id, content_hash, origin, url",
-            Post._meta.db_table,
-            "source_id",
-            sorted(source_ids),
-            "text",
-            "source_key = %s",
-            [source_key],
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for pk, source_id, content_hash, origin, url in cursor.fetchall():
-                site = site_of(Post(id=pk, source_key=source_key, origin=origin, url=url))
-                keys[(source_key, source_id)] = member_key(content_hash, site, pk)
-    return keys
 
 
 # Fixed constants (not drawn at run time): band keys are stored, so they must never change.

@@ -1,0 +1,99 @@
+"""Replies: the post a post answers (``Post.reply_to``), found once per batch for routing and topics.
+
+A firestorm grows in the replies and quotes under one post, and most of them name nobody: 「最悪」,
+「これはひどい」. So a reply concerns every organisation its parent concerns (``follow``), with the parent's
+rules, and joins the parent's topic there (``topics``). The parent is the post of the same source whose
+id the reply names; it is looked up in the batch, then among the stored posts with one indexed look-up
+per source. Batches without replies (a firehose's usual batch) do nothing here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import connection
+
+from hikeshi.monitoring.models import Post
+from hikeshi.monitoring.sql import probe
+
+if TYPE_CHECKING:
+    from hikeshi.monitoring.mentions import _Wanted
+
+Ref = tuple[str, str]
+"""(source key, source id) of a post."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    post_id: int
+    member_key: str
+    """The key of the parent's member in an organisation's topic index (``topics.member_key``)."""
+
+
+def find_parents(posts: Iterable[Post]) -> dict[Ref, Parent]:
+    """The posts that ``posts`` reply to and that are stored (or in the batch), by reference."""
+    from hikeshi.monitoring.topics import member_key, site_of
+
+    batch = list(posts)
+    wanted = {(p.source_key, p.reply_to) for p in batch if p.reply_to}
+    if not wanted:
+        return {}
+    found: dict[Ref, Parent] = {}
+    for post in batch:
+        ref = (post.source_key, post.source_id)
+        if ref in wanted and post.id is not None:
+            found[ref] = Parent(post.id, member_key(post.content_hash, site_of(post), post.id))
+    missing: dict[str, set[str]] = defaultdict(set)
+    for source_key, source_id in wanted - found.keys():
+        missing[source_key].add(source_id)
+    for source_key, source_ids in missing.items():
+        sql, params = probe(
+            "id, source_id, content_hash, origin, url",
+            Post._meta.db_table,
+            "source_id",
+            sorted(source_ids),
+            "text",
+            "source_key = %s",
+            [source_key],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for pk, source_id, content_hash, origin, url in rows:
+            site = site_of(Post(id=pk, source_key=source_key, origin=origin, url=url))
+            found[(source_key, source_id)] = Parent(pk, member_key(content_hash, site, pk))
+    return found
+
+
+def follow(
+    posts: list[Post], wanted: list[_Wanted], parents: dict[Ref, Parent], owner_id: int | None
+) -> list[_Wanted]:
+    """``wanted`` (the routed mentions) and, for each reply, a mention for every (organisation, rule)
+    its parent has and the reply does not already concern (by its own words); for a pushed or imported
+    batch, only the owner's. Replies are taken in time order, so a reply to a reply of the same batch
+    follows the first reply's new mentions too. Spans are empty: the reply names no term."""
+    from hikeshi.monitoring.mentions import _stored_mentions, _Wanted
+
+    replies = [p for p in posts if p.reply_to and (p.source_key, p.reply_to) in parents]
+    if not replies:
+        return wanted
+    of_post: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for w in wanted:
+        of_post[w.post.id].append((w.org_id, w.rule_id))
+    in_batch = {p.id for p in posts}
+    stored = [parent.post_id for parent in parents.values() if parent.post_id not in in_batch]
+    for post_id, org_id, rule_id in sorted(_stored_mentions(stored), key=repr) if stored else ():
+        of_post[post_id].append((org_id, rule_id))
+    followed = list(wanted)
+    for reply in sorted(replies, key=lambda p: (p.published_at, p.id)):
+        concerned = {org_id for org_id, _rule in of_post[reply.id]}
+        parent = parents[(reply.source_key, reply.reply_to)]
+        for org_id, rule_id in list(dict.fromkeys(of_post[parent.post_id])):
+            if org_id in concerned or (owner_id is not None and org_id != owner_id):
+                continue
+            followed.append(_Wanted(reply, org_id, rule_id, []))
+            of_post[reply.id].append((org_id, rule_id))
+    return followed
