@@ -115,6 +115,24 @@ def test_model_alone_reports_a_category_with_an_actionable_reason(tmp_path: path
     assert engine.analyze_one("良").category(code) is None
 
 
+def test_model_evidence_quotes_a_word_once_not_also_its_parts(tmp_path: pathlib.Path) -> None:
+    """Concepts matched 「新人の」 and 「新人の子」: only the longer is quoted (with its original characters)."""
+    from hikeshi.analysis.normalize import normalize
+
+    _write_model_dir(tmp_path)
+    engine = Analyzer(model_dir=tmp_path)
+    code = CATEGORY_CODES[0]
+    engine._category_concepts = {code: ("who_short", "who_long", "act")}
+    text = "ｼﾝｼﾞﾝ 新人の子、仕事できなさすぎて草"
+    start = text.index("新人")
+    norm = normalize(text)
+    at = norm.text.index("新人")
+    hits = {"who_short": [(at, at + 3)], "who_long": [(at, at + 4)], "act": [(at + 5, at + 7)]}
+    evidence = engine._model_evidence(norm, hits, code)
+    assert [e.text for e in evidence] == ["新人の子", "仕事"]
+    assert evidence[0].start == start and all(text[e.start : e.end] == e.text for e in evidence)
+
+
 def _toy_rows() -> tuple[list[str], npt.NDArray[np.int8]]:
     """24 short rows: 店長 rows are workplace complaints, リーク/流出 rows confidential leaks, the rest benign."""
     texts = [

@@ -345,10 +345,14 @@ class Analyzer:
                 seen.setdefault(norm.span(*span), f"{label}に関わる語です(統計モデルが文全体から判定)")
         if not seen:
             return (Evidence(0, 0, "", f"文全体の表現から{label}の可能性があります(統計モデルの判定)"),)
-        return tuple(
-            Evidence(start, end, norm.original[start:end], reason)
-            for (start, end), reason in sorted(seen.items())
-        )
+        spans = sorted(seen)
+        # 「新人の」 inside 「新人の子」: quoting both says the same thing twice (rules keep theirs: each has a reason)
+        outer = [
+            (start, end)
+            for start, end in spans
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+        ]
+        return tuple(Evidence(start, end, norm.original[start:end], seen[(start, end)]) for start, end in outer)
 
     def _find_pii(self, norm: NormalizedText, hits: Hits) -> tuple[PiiSpan, ...]:
         matches: list[PiiMatch] = find_pii(norm.text) if may_contain_pii(norm.text) else []
