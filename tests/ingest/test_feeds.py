@@ -50,6 +50,23 @@ def test_atom_entries() -> None:
     assert item.published == datetime(2024, 1, 3, tzinfo=UTC)
 
 
+COMMENTS = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0"><title>Comments</title>
+<entry><id>tag:blog.example,2026:c1</id><title>c1</title><content>サンプル食品の件、説明がほしい</content>
+<thr:in-reply-to ref="tag:blog.example,2026:post-9" href="https://blog.example/9"/></entry>
+<entry><id>tag:blog.example,2026:c2</id><title>c2</title><content>同意</content>
+<thr:in-reply-to ref="tag:blog.example,2026:c1"/></entry>
+<entry><id>tag:blog.example,2026:c3</id><title>c3</title><content>自分宛て</content>
+<thr:in-reply-to ref="tag:blog.example,2026:c3"/></entry>
+</feed>"""
+
+
+def test_atom_threading_says_which_entry_a_comment_answers() -> None:
+    items = parse_feed(COMMENTS.encode()).items
+    assert [i.reply_to for i in items] == ["tag:blog.example,2026:post-9", "tag:blog.example,2026:c1", None]
+    assert parse_feed(ATOM.encode()).items[0].reply_to is None
+
+
 def test_malformed_feed_is_salvaged_and_reported() -> None:
     broken = RSS.format(enc="utf-8").replace("<title>二本目</title>", "<title>二本目 & <b>壊れ</title>")
     broken = broken.replace("</channel></rss>", "<item><title>切れ")

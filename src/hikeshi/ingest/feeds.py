@@ -74,6 +74,16 @@ def _text_field(entry: Mapping[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _reply_ref(entry: Any, source_id: str) -> str | None:
+    """The id of the entry this one answers (Atom threading, RFC 4685 ``<thr:in-reply-to ref>``: comment
+    feeds), as the parent's own ``<id>`` — its source id when it is in the same feed."""
+    ref = entry.get("thr_in-reply-to")
+    value = ref.get("ref") if isinstance(ref, dict) else None
+    if not isinstance(value, str) or not value.strip() or len(value) > 1000 or value.strip() == source_id:
+        return None
+    return value.strip()
+
+
 def parse_feed(
     data: bytes, *, http_charset: str | None = None, base_url: str | None = None
 ) -> FeedParseResult:
@@ -120,6 +130,7 @@ def parse_feed(
                 author=author,
                 published=published,
                 engagement=_engagement(entry),
+                reply_to=_reply_ref(entry, source_id),
             )
         )
     feed_info = parsed.get("feed", {})
