@@ -199,6 +199,8 @@ def test_the_post_page_links_the_post_replied_to_when_the_organisation_sees_it(
         post = Post.objects.get(source_id=source_id)
         body = client.get(f"/o/alpha/monitoring/posts/{post.pk}/").content.decode()
         assert 'data-testid="reply-to"' in body and expected in body
+    topic_page = client.get(f"/o/alpha/monitoring/topics/{topic_of(alpha, 'r1')}/").content.decode()
+    assert "· 返信" in topic_page  # the reply is marked in the topic's list of posts
     # beta sees the reply but not the story it answers (alpha's own push): no link to it
     client.force_login(beta.admin)
     reply_id = Post.objects.get(source_id="r1").pk
