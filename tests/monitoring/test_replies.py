@@ -159,6 +159,8 @@ def test_reply_to_comes_from_imports_pushes_and_dead_letters(alpha: Tenant) -> N
     assert response.json()["accepted"] == 3
     assert topic_of(alpha, "p2") == topic_of(alpha, "p1")
     assert Post.objects.get(source_id="p3").reply_to == ""
+    listed = client.get("/api/v1/orgs/alpha/monitoring/posts", headers=headers).json()
+    assert {p["text"][:5]: p["reply_to"] for p in listed if p["reply_to"]} == {REACTION[:5]: "p1"}
 
 
 def test_the_reply_column_kept_the_search_index_in_step() -> None:

@@ -139,6 +139,9 @@ class MentionOut(Schema):
     published_at: str
     rule: str | None
     topic: int | None
+    reply_to: str | None = Field(
+        default=None, description="source id of the post this one answers (same source)"
+    )
     judgement: dict  # type: ignore[type-arg]
 
 

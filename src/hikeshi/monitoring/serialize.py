@@ -24,6 +24,7 @@ def mention_json(mention: Mention) -> dict[str, Any]:
             if (value := getattr(post, name)) is not None
         },
         "copy_of": post.copy_of_id,
+        "reply_to": post.reply_to or None,
         "rule": mention.rule.name if mention.rule_id and mention.rule else None,
         "topic": mention.topic_id,
         "judgement": mention.judgement or post.judgement,
