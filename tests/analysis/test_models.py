@@ -308,6 +308,53 @@ def test_the_category_file_encoding_is_lossless(tmp_path: pathlib.Path) -> None:
         assert "used_bucket_gaps" in packed.files and "weights" not in packed.files
 
 
+def test_quantised_category_weights_are_stored_as_int8_steps_and_read_back_exactly(
+    tmp_path: pathlib.Path,
+) -> None:
+    import dataclasses
+
+    from hikeshi.analysis.models import (
+        WEIGHT_LEVELS,
+        load_category_head,
+        quantized_category_weights,
+        save_category_head,
+    )
+
+    rng = np.random.default_rng(7)
+    n_codes, bits = 3, 10
+    weights = (rng.standard_normal((200, n_codes)) * [0.01, 1.0, 40.0]).astype(np.float32)
+    weights[0] = 0.0  # row 0: buckets no training text had
+    quantized = quantized_category_weights(weights)
+    assert np.array_equal(quantized_category_weights(quantized), quantized)  # idempotent
+    step = np.abs(weights).max(axis=0) / WEIGHT_LEVELS
+    assert np.all(np.abs(quantized - weights) <= step / 2 + 1e-6)
+    rows = np.zeros(1 << bits, dtype=np.int32)
+    rows[np.sort(rng.choice(1 << bits, 199, replace=False))] = np.arange(1, 200)
+    head = models.CategoryHead(
+        codes=("a", "b", "c"),
+        orders=(1, 2),
+        bits=bits,
+        rows=rows,
+        weights=quantized,
+        bias=np.zeros(n_codes),
+        lexicon_hashes=np.zeros(0, dtype=np.uint64),
+        lexicon_members=np.zeros((0, n_codes), dtype=np.bool_),
+        lexicon_weights=np.zeros((n_codes, n_codes)),
+        platt=np.tile([1.0, 0.0], (n_codes, 1)),
+        thresholds=np.full(n_codes, 0.5),
+    )
+    path = tmp_path / "category.npz"
+    save_category_head(path, head)
+    with np.load(path) as stored:
+        assert stored["weight_steps"].dtype == np.int8 and "weights_low_bytes" not in stored.files
+    again = load_category_head(path)
+    assert np.array_equal(again.weights, quantized) and np.array_equal(again.rows, rows)
+    # weights that are not quantised keep the float16 planes
+    save_category_head(path, dataclasses.replace(head, weights=weights))
+    with np.load(path) as stored:
+        assert "weights_low_bytes" in stored.files and "weight_steps" not in stored.files
+
+
 def test_model_card_names_the_lexicon_the_models_were_trained_with() -> None:
     from hikeshi.analysis.training.card import render_model_card
 

@@ -443,19 +443,52 @@ _CATEGORY_ARRAYS = (
 )  # fmt: skip
 
 
+WEIGHT_LEVELS = 127
+"""Quantised category weights are ``k * scale[code]`` with integer ``-WEIGHT_LEVELS <= k <= WEIGHT_LEVELS``."""
+
+
+def category_weight_scales(weights: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """Per category (column), the step of its quantised weights: its largest magnitude / WEIGHT_LEVELS."""
+    largest = np.abs(np.asarray(weights, dtype=np.float32)).max(axis=0) if weights.size else np.ones(0)
+    scales: npt.NDArray[np.float32] = np.where(largest > 0, largest / WEIGHT_LEVELS, 1.0).astype(np.float32)
+    return scales
+
+
+def quantized_category_weights(weights: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """The weights as the file stores them with int8 steps per category (training rounds to this before it
+    chooses thresholds and measures, so what is measured is what ships). A quarter of the float16 file at
+    the same figures: on the development cases the probabilities moved by at most 0.017 (mean 0.0003)."""
+    scales = category_weight_scales(weights)
+    steps = np.rint(np.asarray(weights, dtype=np.float32) / scales)
+    quantized: npt.NDArray[np.float32] = steps.astype(np.int8).astype(np.float32) * scales
+    return quantized
+
+
 def _packed_rows_and_weights(
     rows: npt.NDArray[Any], weights: npt.NDArray[Any]
 ) -> dict[str, npt.NDArray[Any]]:
     """A lossless, smaller encoding of the bucket table and the weights (the bulk of the file).
 
     The table maps each used bucket, in bucket order, to weight rows 1, 2, 3…, so the gaps between used
-    buckets (small numbers) rebuild it. The float16 weights are stored as two byte planes: the high bytes (sign,
-    exponent) repeat a lot and compress about three times better apart than interleaved with the low bytes.
+    buckets (small numbers) rebuild it. Weights already quantised (``quantized_category_weights``) are
+    stored as their int8 steps and one scale per category. Others as float16, in two byte planes: the high
+    bytes (sign, exponent) repeat a lot and compress about three times better apart than interleaved with
+    the low bytes.
     """
     used = np.flatnonzero(rows)
     gaps = np.diff(used, prepend=-1)
     if not np.array_equal(rows[used], np.arange(1, used.size + 1)) or (gaps.size and gaps.max() > 0xFFFF):
         return {"rows": rows, "weights": weights.astype(np.float16)}  # not that shape: store as is
+    scales = category_weight_scales(weights)
+    steps = np.rint(np.asarray(weights, dtype=np.float32) / scales)
+    if np.abs(steps).max(initial=0) <= WEIGHT_LEVELS and np.array_equal(
+        steps.astype(np.int8).astype(np.float32) * scales, np.asarray(weights, dtype=np.float32)
+    ):
+        return {
+            "used_bucket_gaps": gaps.astype(np.uint16),
+            "weight_steps": steps.astype(np.int8),
+            "weight_scales": scales,
+        }
     planes = np.ascontiguousarray(weights.astype(np.float16)).view(np.uint8).reshape(*weights.shape, 2)
     return {
         "used_bucket_gaps": gaps.astype(np.uint16),
@@ -469,13 +502,23 @@ def _unpacked_rows_and_weights(arrays: dict[str, npt.NDArray[Any]], bits: int) -
     if "used_bucket_gaps" not in arrays:
         return
     used = np.cumsum(arrays.pop("used_bucket_gaps").astype(np.int64)) - 1
-    low, high = arrays.pop("weights_low_bytes"), arrays.pop("weights_high_bytes")
     rows = np.zeros(1 << bits, dtype=np.int32)
-    if used.size and (used[-1] >= rows.size or low.shape != high.shape or low.ndim != 2):
+    weights: npt.NDArray[Any]
+    if "weight_steps" in arrays:
+        steps, scales = arrays.pop("weight_steps"), arrays.pop("weight_scales")
+        if steps.ndim != 2 or steps.dtype != np.int8 or scales.shape != steps.shape[1:]:
+            raise ModelUnavailable("quantised category weights do not fit their scales")
+        weights = steps.astype(np.float32) * scales.astype(np.float32)
+    else:
+        low, high = arrays.pop("weights_low_bytes"), arrays.pop("weights_high_bytes")
+        if low.shape != high.shape or low.ndim != 2:
+            raise ModelUnavailable("packed category arrays do not fit together")
+        weights = np.stack([low, high], axis=-1).view(np.float16)[..., 0]
+    if used.size and used[-1] >= rows.size:
         raise ModelUnavailable("packed category arrays do not fit together")
     rows[used] = np.arange(1, used.size + 1, dtype=np.int32)
     arrays["rows"] = rows
-    arrays["weights"] = np.stack([low, high], axis=-1).view(np.float16)[..., 0]
+    arrays["weights"] = weights
 
 
 def save_category_head(path: pathlib.Path, head: CategoryHead) -> None:
