@@ -30,10 +30,16 @@ def _category_section(report: Any) -> list[str]:
     lines = [
         "## Risk categories (`category:<code>`)",
         "",
-        f"Trained on {report['training_rows']} rows ({report['category_team_rows']} from the category team files).",
+        f"Trained on {report['training_rows']} rows ({report['category_team_rows']} from the category team files"
+        + (
+            f", {report['dev_case_rows']} development cases from `evalcases/dev/`)."
+            if report.get("dev_case_rows")
+            else ")."
+        ),
         "Out-of-fold figures on the training rows (average precision; recall and precision at 0.5), and the",
-        "threshold from which the analyzer reports a category on the model alone, chosen on `evalcases/dev/`",
-        "(recall of the model alone there, benign development cases it flags):",
+        "threshold from which the analyzer reports a category on the model alone, with the recall of the model",
+        "alone on `evalcases/dev/` and the benign development cases it flags. "
+        + (f"Protocol: {report['threshold_protocol']}." if report.get("threshold_protocol") else ""),
         "",
         "| code | positives | AP (OOF) | recall@0.5 | precision@0.5 | threshold | dev recall | dev benign flagged |",
         "|---|---|---|---|---|---|---|---|",

@@ -8,9 +8,15 @@ Training rows (``category_rows``):
   every category except the two complaint categories (the file holds complaints without abuse);
 - the wrongdoing team rows: confessions are unknown for the act categories and negative for the others;
   ordinary posts are negative for every category.
+- the development cases (``evalcases/dev/``, when ``train_on_dev`` is set, as ``make train`` does): a risky
+  case is positive for its category and negative for the others, a benign case negative for every category.
+  They are written like the test cases (SNS posts), which the team rows are not; in a 5-fold cross-validation
+  over them, training on them raised the head alone (see docs/analysis-evaluation.md).
 An unknown label leaves the row out of that category's model. Each category's model is calibrated (Platt) on
 its out-of-fold scores; the probability from which the analyzer reports a category without rule evidence is
-chosen on the development cases (``evalcases/dev/``), never on the test cases.
+chosen on held-out probabilities: the out-of-fold ones of every training row (development cases included), or
+without ``train_on_dev`` the final model's on the development cases with the team rows' out-of-fold ones; never
+on the test cases.
 """
 
 from __future__ import annotations
@@ -62,9 +68,15 @@ class CategorySettings:
     # 3,999 team rows about 139,000 buckets carried a weight and 100,000 gave 1.9 MB; with 6,120 rows 100,000
     # gave 2.09 MB, at the limit; about 21 bytes a bucket).
     max_buckets: int = 90_000
+    # The development cases become training rows (their figure is then a cross-validation, not a held-out one).
+    train_on_dev: bool = True
+    dev_weight: float = 1.0  # sample weight of a development case (a team row weighs 1)
 
 
 CATEGORY_SETTINGS = CategorySettings()
+
+
+DEV_SOURCE = "dev_cases"
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,20 @@ class CategoryRows:
     texts: list[str]
     targets: npt.NDArray[np.int8]  # (rows, codes): 1, 0 or UNKNOWN
     sources: list[str]
+    weights: FloatArray | None = None  # per-row sample weight; None: every row weighs 1
+
+    def row_weights(self) -> FloatArray:
+        return np.ones(len(self.texts)) if self.weights is None else self.weights
+
+    def __add__(self, other: CategoryRows) -> CategoryRows:
+        return CategoryRows(
+            self.texts + other.texts,
+            np.vstack([self.targets, other.targets]),
+            self.sources + other.sources,
+            None
+            if self.weights is None and other.weights is None
+            else np.concatenate([self.row_weights(), other.row_weights()]),
+        )
 
 
 def _row(positive: Sequence[str] = (), unknown: Sequence[str] = ()) -> list[int]:
@@ -142,13 +168,13 @@ def category_features(
     return sp.hstack([ngrams, sp.csr_matrix(hits)]).tocsr()
 
 
-def _fit(x: sp.csr_matrix, y: IntArray, settings: CategorySettings) -> LogisticRegression:
+def _fit(x: sp.csr_matrix, y: IntArray, settings: CategorySettings, weight: FloatArray) -> LogisticRegression:
     # liblinear on the columns some training row uses: about 20x faster than lbfgs on all 2^18 buckets
     # here, for the same decision (its intercept is lightly regularised, which the calibration absorbs).
     model = LogisticRegression(
         C=settings.c, class_weight=settings.class_weight, solver="liblinear", max_iter=1000
     )
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=weight)
     return model
 
 
@@ -177,23 +203,23 @@ def fit_categories(rows: CategoryRows, settings: CategorySettings) -> FittedCate
     bias = np.full(n_codes, -10.0)
     platt = np.tile([1.0, 0.0], (n_codes, 1))
     oof = np.full((len(rows.texts), n_codes), np.nan)
+    row_weights = rows.row_weights()
     for column in range(n_codes):
         known = np.flatnonzero(rows.targets[:, column] != UNKNOWN)
         y: IntArray = rows.targets[known, column].astype(np.int64)
         positives = int(y.sum())
         if positives < settings.min_positives or positives == y.size:
             continue
-        x_known = x[known]
+        x_known, w_known = x[known], row_weights[known]
         scores = np.zeros(known.size)
         folds = StratifiedKFold(n_splits=min(FOLDS, positives), shuffle=True, random_state=SEED)
         for train_idx, test_idx in folds.split(np.zeros(known.size), y):
-            scores[test_idx] = _fit(x_known[train_idx], y[train_idx], settings).decision_function(
-                x_known[test_idx]
-            )
+            model = _fit(x_known[train_idx], y[train_idx], settings, w_known[train_idx])
+            scores[test_idx] = model.decision_function(x_known[test_idx])
         a, b = _platt(scores, y)
         platt[column] = (a, b)
         oof[known, column] = 1.0 / (1.0 + np.exp(-(a * scores + b)))
-        model = _fit(x_known, y, settings)
+        model = _fit(x_known, y, settings, w_known)
         used_coef[:, column] = model.coef_[0]
         bias[column] = float(model.intercept_[0])
     coef = np.zeros((n_buckets + n_codes, n_codes), dtype=np.float64)
@@ -244,6 +270,20 @@ def load_dev_cases(directory: pathlib.Path = DEV_CASES_DIR) -> DevCases:
 
     cases = load_cases(directory)
     return DevCases([c.text for c in cases], [c.category for c in cases], [c.risky for c in cases])
+
+
+def dev_case_rows(dev: DevCases, weight: float = 1.0) -> CategoryRows:
+    """The development cases as training rows, fully labelled like the team's category rows: a risky case is
+    positive for its category and negative for the others, a benign case negative for every category."""
+    targets = [
+        _row([code] if risky and code else []) for code, risky in zip(dev.category, dev.risky, strict=True)
+    ]
+    return CategoryRows(
+        list(dev.texts),
+        np.array(targets, dtype=np.int8).reshape(-1, len(CATEGORY_CODES)),
+        [DEV_SOURCE] * len(dev.texts),
+        np.full(len(dev.texts), weight),
+    )
 
 
 def choose_thresholds(
@@ -328,6 +368,22 @@ def choose_thresholds(
     return thresholds, figures
 
 
+def thresholds_from_out_of_fold(
+    fitted: FittedCategories, rows: CategoryRows, dev: DevCases, settings: CategorySettings
+) -> tuple[FloatArray, dict[str, object]]:
+    """``choose_thresholds`` on the out-of-fold probabilities of every training row, when the development cases
+    are among the rows (``dev`` holds them in the order of the rows from ``DEV_SOURCE``): the final model saw
+    them, so only their out-of-fold probabilities are held out. The "dev" figures returned are out-of-fold."""
+    is_dev = np.array([source == DEV_SOURCE for source in rows.sources], dtype=np.bool_)
+    if int(is_dev.sum()) != len(dev.texts):
+        raise ValueError(
+            f"{int(is_dev.sum())} development rows among the training rows, {len(dev.texts)} cases"
+        )
+    others = FittedCategories(fitted.head, fitted.oof_probabilities[~is_dev], fitted.targets[~is_dev])
+    dev_oof = np.nan_to_num(fitted.oof_probabilities[is_dev], nan=-1.0)
+    return choose_thresholds(dev_oof, dev, settings, others)
+
+
 def cross_validated_report(fitted: FittedCategories) -> dict[str, object]:
     """Per category on the training rows' out-of-fold probabilities: average precision and recall/precision
     at 0.5 (a model and calibrator that never saw the row; the calibrator itself was fitted on these scores)."""
@@ -359,25 +415,59 @@ def _average_precision(scores: FloatArray, y: IntArray) -> float:
     return float(precision_at[hits].mean()) if hits.any() else 0.0
 
 
+def dev_cases_use(settings: CategorySettings) -> str:
+    """How the development cases serve the category head, for the model card's data list."""
+    if settings.train_on_dev:
+        return (
+            "training rows (risky: their category; benign: none) and, through their out-of-fold "
+            "probabilities, the threshold pool; their figure is a 5-fold cross-validation"
+        )
+    return "thresholds chosen on them; never trained on"
+
+
+def threshold_protocol(settings: CategorySettings) -> str:
+    """One line for the model card and ``model_info.json``: what the thresholds and dev figures were chosen on."""
+    if settings.train_on_dev:
+        return (
+            "the development cases are training rows (sample weight "
+            f"{settings.dev_weight:g}); thresholds chosen on the out-of-fold probabilities of every training row, "
+            "and the development figures below are out-of-fold"
+        )
+    return (
+        "thresholds chosen on the development cases (never trained on, scored by the final model) pooled with "
+        "the training rows' out-of-fold probabilities"
+    )
+
+
 def train_categories(
     log: Log, settings: CategorySettings = CATEGORY_SETTINGS
 ) -> tuple[CategoryHead, dict[str, object]]:
+    dev = load_dev_cases()
     rows = category_rows()
+    if settings.train_on_dev:
+        rows = rows + dev_case_rows(dev, settings.dev_weight)
     known_pos = {code: int((rows.targets[:, i] == 1).sum()) for i, code in enumerate(CATEGORY_CODES)}
     team_rows = sum(1 for s in rows.sources if s == "category_team")
-    log(f"category: {len(rows.texts)} rows ({team_rows} from category_team); positives per code {known_pos}")
+    dev_rows = sum(1 for s in rows.sources if s == DEV_SOURCE)
+    log(
+        f"category: {len(rows.texts)} rows ({team_rows} from category_team, {dev_rows} development cases); "
+        f"positives per code {known_pos}"
+    )
     fitted = fit_categories(rows, settings)
     cv = cross_validated_report(fitted)
     log(f"category: 5-fold out-of-fold on the training rows: {cv}")
-    dev = load_dev_cases()
-    thresholds, dev_figures = choose_thresholds(
-        category_probabilities(fitted.head, dev.texts), dev, settings, fitted
-    )
+    if settings.train_on_dev:
+        thresholds, dev_figures = thresholds_from_out_of_fold(fitted, rows, dev, settings)
+    else:
+        dev_probabilities = category_probabilities(fitted.head, dev.texts)
+        thresholds, dev_figures = choose_thresholds(dev_probabilities, dev, settings, fitted)
     head = dataclasses.replace(fitted.head, thresholds=thresholds)
-    log(f"category: thresholds chosen on evalcases/dev (model alone): {dev_figures}")
+    log(f"category: thresholds ({threshold_protocol(settings)}), model alone on evalcases/dev: {dev_figures}")
     metrics: dict[str, object] = {
         "training_rows": len(rows.texts),
         "category_team_rows": team_rows,
+        "dev_case_rows": dev_rows,
+        "threshold_protocol": threshold_protocol(settings),
         "positives": known_pos,
         "cv_training_rows": cv,
         "dev_thresholds": dev_figures,

@@ -24,7 +24,7 @@ from hikeshi.analysis.models import (
     save_head,
 )
 from hikeshi.analysis.training.card import write_model_card
-from hikeshi.analysis.training.category import train_categories
+from hikeshi.analysis.training.category import CATEGORY_SETTINGS, dev_cases_use, train_categories
 from hikeshi.analysis.training.data import (
     LabelledTexts,
     load_jcm,
@@ -94,8 +94,13 @@ DATA_SOURCES = [
         "name": "hikeshi team category rows (training/category_team.jsonl, training/category_team/*.jsonl) "
         "+ the team rows above with the categories they fit + the rules' lexicon terms",
         "licence": "MIT (this project)",
-        "use": "category: one-vs-rest training rows and lexicon-hit features; thresholds chosen on "
-        "evalcases/dev (never on the test cases)",
+        "use": "category: one-vs-rest training rows and lexicon-hit features; thresholds chosen on held-out "
+        "probabilities (never on the test cases)",
+    },
+    {
+        "name": "hikeshi development cases (evalcases/dev/*.jsonl)",
+        "licence": "MIT (this project)",
+        "use": "category: " + dev_cases_use(CATEGORY_SETTINGS),
     },
 ]
 
