@@ -28,7 +28,7 @@ of a batch on the server.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -162,16 +162,16 @@ def banded_organisations(org_ids: list[int]) -> set[int]:
 
 def load(
     org_ids: list[int],
-    content_keys: list[str],
-    band_keys: list[int],
+    wanted_keys: Callable[[], tuple[list[str], list[int]]],
     pruned_before: datetime,
     banded: set[int] | None = None,
 ) -> dict[int, OrgIndex]:
     """The index of each organisation for a batch, after forgetting the members seen before
     ``pruned_before`` (``prune``; forgotten posts attract nothing in this batch): the cached copy
     brought up to date, the whole index read from the tables, or (large organisations) the members
-    under the batch's keys. ``banded``: the organisations with band rows, as their locked profiles say
-    (None: read them). Called with the organisations' profiles locked."""
+    under the batch's keys — ``wanted_keys()``: the batch's content keys and band keys, called only
+    when some organisation is loaded in part. ``banded``: the organisations with band rows, as their
+    locked profiles say (None: read them). Called with the organisations' profiles locked."""
     database = _database()
     if banded is None:
         banded = banded_organisations(org_ids)
@@ -211,7 +211,7 @@ def load(
         if unbanded:
             _fill_bands(unbanded)
             banded = banded | set(unbanded)
-        indexes.update(_load_partial(partial, content_keys, band_keys))
+        indexes.update(_load_partial(partial, *wanted_keys()))
     for org_id, index in indexes.items():
         index.banded = org_id in banded
     return indexes
