@@ -281,3 +281,17 @@ def test_numbers_read_back_unchanged(alpha: Tenant) -> None:
         assert (post.views, post.risk, post.sentiment, post.likes) == (views, risk, sentiment, likes)
         again = Post.objects.get(source_key=source_key, source_id=f"x{source_id}")
         assert (again.views, again.risk, again.sentiment, again.likes) == (views, risk, sentiment, 3)
+
+
+def test_ids_in_finds_what_an_in_list_finds(alpha: Tenant, beta: Tenant) -> None:
+    from django.db import connection
+
+    from hikeshi.monitoring.sql import ids_in
+    from hikeshi.tenancy.models import Organization
+
+    wanted = [alpha.org.pk, beta.org.pk, 10**12]
+    condition, params = ids_in("id", wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Organization._meta.db_table} WHERE {condition}", params)  # noqa: S608
+        assert sorted(pk for (pk,) in cursor.fetchall()) == sorted([alpha.org.pk, beta.org.pk])
+    assert len(params) == (1 if connection.vendor == "postgresql" else 3)

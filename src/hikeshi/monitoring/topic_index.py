@@ -37,7 +37,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from hikeshi.monitoring.models import MonitoringProfile, TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, ids_in, in_list, insert_rows
 
 if TYPE_CHECKING:
     from hikeshi.ingest.topics import Signature
@@ -251,11 +251,11 @@ def _stats(org_ids: list[int], before: datetime) -> tuple[dict[int, tuple[int, i
     """(members, highest member id) per organisation, and the organisations with members seen before
     ``before``; one aggregate over the ``(organization, seen)`` index."""
     table = TopicMember._meta.db_table
-    condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    condition, params = ids_in("organization_id", org_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT organization_id, COUNT(*), MAX(id), MIN(seen) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
-            org_ids,
+            params,
         )
         rows = cursor.fetchall()
     stats = {int(org_id): (int(count), int(max_id)) for org_id, count, max_id, _oldest in rows}
