@@ -225,3 +225,73 @@ def test_binary_arrays_are_the_bytes_psycopg_writes() -> None:
         assert (bytes(encoded_flags), encoded_flags.oid) == psycopg_bytes(flags)
     assert _binary_text_array(["a", 1]) is None
     assert _binary_bool_array([True, 1]) is None and _binary_bool_array([0]) is None
+
+
+def test_binary_number_arrays_are_int8_and_float8_as_psycopg_writes_them() -> None:
+    """Integer and double columns go as ``bigint[]`` / ``double precision[]`` built by numpy: the bytes
+    psycopg writes for those types; anything numpy would not read exactly falls back to the literal."""
+    from psycopg.adapt import PyFormat, Transformer
+
+    from hikeshi.monitoring.sql import _binary_number_array, _pg_array
+
+    transformer = Transformer()
+
+    def psycopg_bytes(values: list[object]) -> tuple[bytes, int]:
+        dumper = transformer.get_dumper(values, PyFormat.BINARY)
+        return bytes(dumper.dump(values)), dumper.oid
+
+    for ints in ([1, -2, 2**62], [-(2**63), 2**63 - 1, 40_000_000_000]):  # psycopg's int8 arrays
+        encoded = _binary_number_array(ints, "bigint")
+        assert encoded is not None and (bytes(encoded), encoded.oid) == psycopg_bytes(ints)
+    for floats in ([0.5, 1e-05, float("inf"), -0.0, 0.1 + 0.2], [3.0]):
+        encoded = _binary_number_array(floats, "double")
+        assert encoded is not None and (bytes(encoded), encoded.oid) == psycopg_bytes(floats)
+    assert bytes(_binary_number_array([1, 2], "double") or b"") == psycopg_bytes([1.0, 2.0])[0]
+    nulls = _binary_number_array([None, None], "bigint")
+    assert nulls is not None and nulls.oid == psycopg_bytes([1, 2**62])[1]
+    for values, kind in (
+        ([1, None], "bigint"),
+        ([1.5, 2], "bigint"),
+        ([True, False], "bigint"),
+        ([2**64], "bigint"),
+        (["1"], "bigint"),
+        ([2**60, 1], "double"),
+        ([0.5, None], "double"),
+    ):
+        assert _binary_number_array(values, kind) is None, values
+    assert _pg_array([1, None], "bigint") == "{1,NULL}"
+    assert _pg_array([0.5, 2], "double") == _pg_array([0.5, 2.0], "double")
+
+
+def test_numbers_read_back_unchanged(alpha: Tenant) -> None:
+    """Integer, nullable integer and double columns through ``insert_rows`` (binary arrays on
+    PostgreSQL where every value is a number, literals otherwise) read back as given."""
+    from hikeshi.monitoring.models import Post
+
+    rows = [
+        ("n", "1", "t", NOW, 2**40, 0.1 + 0.2, -1e-300, 7),
+        ("n", "2", "t", NOW, 0, 1.0, float("inf"), None),
+        ("n", "3", "t", NOW, 2**31 - 1, -0.0, 5e300, 0),
+    ]
+    fields = ["source_key", "source_id", "text", "published_at", "views", "risk", "sentiment", "likes"]
+    insert_rows(Post, fields, rows)
+    insert_rows(Post, fields, [(*row[:1], f"x{row[1]}", *row[2:7], 3) for row in rows])  # no NULL
+    for source_key, source_id, _text, _at, views, risk, sentiment, likes in rows:
+        post = Post.objects.get(source_key=source_key, source_id=source_id)
+        assert (post.views, post.risk, post.sentiment, post.likes) == (views, risk, sentiment, likes)
+        again = Post.objects.get(source_key=source_key, source_id=f"x{source_id}")
+        assert (again.views, again.risk, again.sentiment, again.likes) == (views, risk, sentiment, 3)
+
+
+def test_ids_in_finds_what_an_in_list_finds(alpha: Tenant, beta: Tenant) -> None:
+    from django.db import connection
+
+    from hikeshi.monitoring.sql import ids_in
+    from hikeshi.tenancy.models import Organization
+
+    wanted = [alpha.org.pk, beta.org.pk, 10**12]
+    condition, params = ids_in("id", wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Organization._meta.db_table} WHERE {condition}", params)  # noqa: S608
+        assert sorted(pk for (pk,) in cursor.fetchall()) == sorted([alpha.org.pk, beta.org.pk])
+    assert len(params) == (1 if connection.vendor == "postgresql" else 3)

@@ -19,7 +19,7 @@ from hikeshi.analysis import CustomTerms, get_analyzer
 from hikeshi.monitoring.models import BUCKET_SECONDS, FeedbackModel, Mention, MonitoringProfile, Post, Source
 from hikeshi.monitoring.replies import find_parents, follow
 from hikeshi.monitoring.routing import current_router
-from hikeshi.monitoring.sql import in_list, insert_rows, pg_bigint_array
+from hikeshi.monitoring.sql import ids_in, in_list, insert_rows, pg_bigint_array
 from hikeshi.tenancy.models import Organization
 
 if TYPE_CHECKING:
@@ -85,11 +85,11 @@ def ensure_profiles(org_ids: Iterable[int]) -> None:
     wanted = sorted(set(org_ids))
     if not wanted:
         return
+    condition, params = ids_in("organization_id", wanted)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT organization_id FROM {MonitoringProfile._meta.db_table} "  # noqa: S608
-            f"WHERE organization_id IN ({', '.join(['%s'] * len(wanted))})",
-            wanted,
+            f"SELECT organization_id FROM {MonitoringProfile._meta.db_table} WHERE {condition}",  # noqa: S608
+            params,
         )
         present = {org_id for (org_id,) in cursor.fetchall()}
     if len(present) < len(wanted):
@@ -110,16 +110,18 @@ def lock_free_profiles(org_ids: list[int], limit: int) -> dict[int, MonitoringPr
     Plain SQL (two queries a batch per group; building them with the ORM cost more than the rest of
     taking the locks, profiled); the instances are built as the ORM builds them (``from_db``)."""
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _PROFILE_FIELDS)
+    condition, params = ids_in("organization_id", org_ids)
     sql = (
         f"SELECT {columns} FROM {MonitoringProfile._meta.db_table} "  # noqa: S608
-        f"WHERE organization_id IN ({', '.join(['%s'] * len(org_ids))}) ORDER BY organization_id LIMIT %s"
+        f"WHERE {condition} ORDER BY organization_id LIMIT %s"
     )
+    params.append(limit)
     if not connection.features.has_select_for_update_skip_locked:
-        return _profiles(sql, [*org_ids, limit])  # SQLite: its write transaction is the lock
-    free = _profiles(sql + " FOR UPDATE SKIP LOCKED", [*org_ids, limit])
+        return _profiles(sql, params)  # SQLite: its write transaction is the lock
+    free = _profiles(sql + " FOR UPDATE SKIP LOCKED", params)
     if free:
         return free
-    return _profiles(sql + " FOR UPDATE", [*org_ids, limit])
+    return _profiles(sql + " FOR UPDATE", params)
 
 
 def _profiles(sql: str, params: list[Any]) -> dict[int, MonitoringProfile]:
@@ -323,10 +325,10 @@ def _with_feedback_model(org_ids: list[int]) -> list[int]:
     rest of this step (sampled: about 2 % of a worker's CPU)."""
     if not org_ids:
         return []
+    condition, params = ids_in("organization_id", org_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT organization_id FROM {FeedbackModel._meta.db_table} "  # noqa: S608
-            f"WHERE organization_id IN ({', '.join(['%s'] * len(org_ids))})",
-            org_ids,
+            f"SELECT organization_id FROM {FeedbackModel._meta.db_table} WHERE {condition}",  # noqa: S608
+            params,
         )
         return sorted(org_id for (org_id,) in cursor.fetchall())

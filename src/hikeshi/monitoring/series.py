@@ -26,7 +26,7 @@ from hikeshi.monitoring.models import (
     SeriesState,
     Topic,
 )
-from hikeshi.monitoring.sql import fast_datetimes, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, ids_in, insert_rows
 from hikeshi.monitoring.story_alerts import raise_story_alert
 
 if TYPE_CHECKING:
@@ -125,14 +125,14 @@ def _bucket_mentions(
     Plain SQL: the ORM's per-row converters cost more than the query for a batch's thousands of rows."""
     mention, post = Mention._meta.db_table, Post._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    by_org, params = ids_in("m.organization_id", sorted(org_ids))
     sql = (
         f"SELECT m.organization_id, m.post_id, m.rule_id, m.topic_id, m.bucket_start, m.negative, "  # noqa: S608
         f"p.author, p.reposts FROM {mention} m JOIN {post} p ON p.id = m.post_id "
-        f"WHERE m.organization_id IN ({', '.join(['%s'] * len(org_ids))}) "
-        f"AND m.bucket_start IN ({', '.join(['%s'] * len(buckets))})"
+        f"WHERE {by_org} AND m.bucket_start IN ({', '.join(['%s'] * len(buckets))})"
     )
     with fast_datetimes(connection.cursor()) as cursor:
-        cursor.execute(sql, [*sorted(org_ids), *(adapt(b) for b in sorted(buckets))])
+        cursor.execute(sql, [*params, *(adapt(b) for b in sorted(buckets))])
         rows = cursor.fetchall()
     # SQLite gives naive UTC datetimes (and 0/1 for booleans, depending on the converter)
     return [

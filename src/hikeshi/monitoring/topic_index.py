@@ -28,16 +28,17 @@ of a batch on the server.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 
 from hikeshi.monitoring.models import MonitoringProfile, TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, ids_in, in_list, insert_rows
 
 if TYPE_CHECKING:
     from hikeshi.ingest.topics import Signature
@@ -162,16 +163,16 @@ def banded_organisations(org_ids: list[int]) -> set[int]:
 
 def load(
     org_ids: list[int],
-    content_keys: list[str],
-    band_keys: list[int],
+    wanted_keys: Callable[[], tuple[list[str], list[int]]],
     pruned_before: datetime,
     banded: set[int] | None = None,
 ) -> dict[int, OrgIndex]:
     """The index of each organisation for a batch, after forgetting the members seen before
     ``pruned_before`` (``prune``; forgotten posts attract nothing in this batch): the cached copy
     brought up to date, the whole index read from the tables, or (large organisations) the members
-    under the batch's keys. ``banded``: the organisations with band rows, as their locked profiles say
-    (None: read them). Called with the organisations' profiles locked."""
+    under the batch's keys — ``wanted_keys()``: the batch's content keys and band keys, called only
+    when some organisation is loaded in part. ``banded``: the organisations with band rows, as their
+    locked profiles say (None: read them). Called with the organisations' profiles locked."""
     database = _database()
     if banded is None:
         banded = banded_organisations(org_ids)
@@ -211,7 +212,7 @@ def load(
         if unbanded:
             _fill_bands(unbanded)
             banded = banded | set(unbanded)
-        indexes.update(_load_partial(partial, content_keys, band_keys))
+        indexes.update(_load_partial(partial, *wanted_keys()))
     for org_id, index in indexes.items():
         index.banded = org_id in banded
     return indexes
@@ -251,11 +252,11 @@ def _stats(org_ids: list[int], before: datetime) -> tuple[dict[int, tuple[int, i
     """(members, highest member id) per organisation, and the organisations with members seen before
     ``before``; one aggregate over the ``(organization, seen)`` index."""
     table = TopicMember._meta.db_table
-    condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    condition, params = ids_in("organization_id", org_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT organization_id, COUNT(*), MAX(id), MIN(seen) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
-            org_ids,
+            params,
         )
         rows = cursor.fetchall()
     stats = {int(org_id): (int(count), int(max_id)) for org_id, count, max_id, _oldest in rows}
@@ -274,10 +275,32 @@ def _rows(condition: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return rows
 
 
-def _member(row: tuple[Any, ...]) -> Member:
+def _member(row: tuple[Any, ...], signature_row: Signature | None = None) -> Member:
+    """A member from its row; ``signature_row``: its signature already read (``_signature_matrix``)."""
     pk, _org_id, topic_id, key, seen, signature, _band_mask = row
-    value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
+    if signature_row is not None:
+        value: Signature | None = signature_row
+    else:
+        value = None if signature is None else np.frombuffer(bytes(signature), dtype=np.uint64)
     return Member(int(topic_id), value, str(key), aware(seen), int(pk))
+
+
+def _signature_matrix(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.uint64] | None:
+    """The rows' signatures as one read-only (rows × hashes) matrix, or None unless every row has
+    one of the same length (then each is read on its own). The members' signatures are rows of it,
+    so its bytes live as long as one of them does: members read together were stored about together
+    and are pruned about together (at worst a whole load's block outlives most of its members by the
+    index memory, 3 days)."""
+    if not rows:
+        return None
+    sizes = {None if row[5] is None else len(row[5]) for row in rows}
+    if len(sizes) != 1 or None in sizes:
+        return None
+    (size,) = sizes
+    if not size or size % 8:
+        return None
+    matrix: npt.NDArray[np.uint64] = np.frombuffer(b"".join([row[5] for row in rows]), dtype=np.uint64)
+    return matrix.reshape(len(rows), size // 8)
 
 
 def _bands_of_members(member_ids: list[int]) -> list[tuple[int, int]]:
@@ -300,22 +323,34 @@ def _add_rows(indexes: dict[int, OrgIndex], rows: Iterable[tuple[Any, ...]]) -> 
     before the mask existed have their band rows read."""
     from hikeshi.monitoring.topics import band_key_rows  # topics imports this module
 
+    rows = list(rows)
+    # The signatures of all the rows as one matrix (one copy of the bytes), each member's signature
+    # a row of it: one array per row from its own bytes, and then a matrix of the masked ones for
+    # their band keys, cost about twice as much (timed on a catch-up's rows).
+    signatures = _signature_matrix(rows)
     added: list[tuple[OrgIndex, Member, int | None]] = []
     masked: list[tuple[int, Member]] = []
-    for row in rows:
-        index = indexes[int(row[1])]
-        member = _member(row)
+    masked_rows: list[int] = []
+    for number, row in enumerate(rows):
+        org_id = int(row[1])
+        index = indexes[org_id]
+        member = _member(row, None if signatures is None else signatures[number])
         index.add_stored(member)
         index.by_key[member.key] = member
         mask = row[6]
         added.append((index, member, None if mask is None else int(mask)))
         if mask and member.signature is not None:
-            masked.append((int(row[1]), member))
+            masked.append((org_id, member))
+            masked_rows.append(number)
     computed: dict[int, list[int]] = {}
     if masked:
-        signatures = np.array([member.signature for _org_id, member in masked])
+        matrix = (
+            np.array([member.signature for _org_id, member in masked])
+            if signatures is None
+            else signatures[masked_rows]
+        )
         for (_org_id, member), keys in zip(
-            masked, band_key_rows([o for o, _m in masked], signatures), strict=True
+            masked, band_key_rows([o for o, _m in masked], matrix), strict=True
         ):
             computed[id(member)] = keys
     read: dict[int, list[int]] = defaultdict(list)
