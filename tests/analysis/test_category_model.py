@@ -195,6 +195,23 @@ def test_training_keeps_only_the_strongest_buckets_when_capped() -> None:
     assert np.array_equal(capped.weights[capped.rows[kept]], full.weights[full.rows[kept]])
 
 
+def test_training_can_round_the_weights_to_int8_steps(tmp_path: pathlib.Path) -> None:
+    """With ``weight_encoding="int8"`` the head is trained, measured and saved with the weights the file stores."""
+    pytest.importorskip("sklearn")
+    from hikeshi.analysis.models import load_category_head, quantized_category_weights, save_category_head
+    from hikeshi.analysis.training.category import CategoryRows, CategorySettings, fit_categories
+
+    texts, targets = _toy_rows()
+    rows = CategoryRows(texts, targets, ["test"] * len(texts))
+    half = fit_categories(rows, CategorySettings(bits=14, min_positives=3)).head
+    steps = fit_categories(rows, CategorySettings(bits=14, min_positives=3, weight_encoding="int8")).head
+    assert np.array_equal(steps.weights, quantized_category_weights(half.weights))
+    save_category_head(tmp_path / "category.npz", steps)
+    assert np.array_equal(load_category_head(tmp_path / "category.npz").weights, steps.weights)
+    with pytest.raises(ValueError, match="unknown weight encoding"):
+        fit_categories(rows, CategorySettings(bits=14, min_positives=3, weight_encoding="int4"))
+
+
 def test_thresholds_keep_the_benign_pool_within_budget() -> None:
     pytest.importorskip("sklearn")
     from hikeshi.analysis.training.category import CategorySettings, DevCases, choose_thresholds

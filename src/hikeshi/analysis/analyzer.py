@@ -352,7 +352,9 @@ class Analyzer:
             for start, end in spans
             if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
         ]
-        return tuple(Evidence(start, end, norm.original[start:end], seen[(start, end)]) for start, end in outer)
+        return tuple(
+            Evidence(start, end, norm.original[start:end], seen[(start, end)]) for start, end in outer
+        )
 
     def _find_pii(self, norm: NormalizedText, hits: Hits) -> tuple[PiiSpan, ...]:
         matches: list[PiiMatch] = find_pii(norm.text) if may_contain_pii(norm.text) else []

@@ -38,6 +38,7 @@ from hikeshi.analysis.models import (
     category_lexicon_hits,
     hash_ngrams,
     normalise,
+    quantized_category_weights,
     term_hashes,
 )
 from hikeshi.analysis.taxonomy import CATEGORY_CODES
@@ -68,6 +69,9 @@ class CategorySettings:
     # 3,999 team rows about 139,000 buckets carried a weight and 100,000 gave 1.9 MB; with 6,120 rows 100,000
     # gave 2.09 MB, at the limit; about 21 bytes a bucket).
     max_buckets: int = 90_000
+    # "float16", or "int8": steps of one scale per category (models.quantized_category_weights), a quarter of the
+    # float16 file, which leaves room for more buckets under the 2 MiB limit.
+    weight_encoding: str = "float16"
     # The development cases become training rows (their figure is then a cross-validation, not a held-out one).
     train_on_dev: bool = True
     dev_weight: float = 1.0  # sample weight of a development case (a team row weighs 1)
@@ -236,6 +240,10 @@ def fit_categories(rows: CategoryRows, settings: CategorySettings) -> FittedCate
     # Stored as float16 (half the file); rounded here already so that the thresholds, the figures and the
     # equality tests all see exactly the shipped weights (relative rounding error at most 2**-11 per weight).
     weights = np.vstack([np.zeros((1, n_codes)), ngram_coef[used]]).astype(np.float16).astype(np.float32)
+    if settings.weight_encoding == "int8":
+        weights = quantized_category_weights(weights)
+    elif settings.weight_encoding != "float16":
+        raise ValueError(f"unknown weight encoding {settings.weight_encoding!r}")
     head = CategoryHead(
         codes=CATEGORY_CODES,
         orders=settings.orders,
