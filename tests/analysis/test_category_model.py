@@ -230,6 +230,37 @@ def test_thresholds_keep_the_benign_pool_within_budget() -> None:
     assert flagged <= 0.05 and figures["dev_benign_flagged_share"] == pytest.approx(flagged)
 
 
+def test_a_per_category_budget_keeps_one_categorys_hard_negatives_from_spending_anothers() -> None:
+    """Category 0 has many risky rows and benign rows that look like them; category 1 a few clean ones. A shared
+    budget goes to category 0 (most recall per benign row); per category, category 0 stops at its own share."""
+    pytest.importorskip("sklearn")
+    from hikeshi.analysis.training.category import CategorySettings, DevCases, choose_thresholds
+
+    rng = np.random.default_rng(5)
+    n_codes = len(CATEGORY_CODES)
+    n_first, n_second, n_benign = 300, 20, 1200
+    probabilities = np.zeros((n_first + n_second + n_benign, n_codes))
+    probabilities[:n_first, 0] = rng.uniform(0.55, 1.0, n_first)
+    probabilities[n_first : n_first + n_second, 1] = rng.uniform(0.55, 1.0, n_second)
+    lookalikes = n_first + n_second + np.arange(120)
+    probabilities[lookalikes, 0] = rng.uniform(0.55, 1.0, lookalikes.size)  # benign, but read as category 0
+    probabilities[n_first + n_second + 120 :, 1] = rng.uniform(0.0, 0.5, n_benign - 120)
+    categories = [CATEGORY_CODES[0]] * n_first + [CATEGORY_CODES[1]] * n_second + [None] * n_benign
+    risky = [True] * (n_first + n_second) + [False] * n_benign
+    dev = DevCases([""] * len(risky), categories, risky)
+    benign = np.array([not r for r in risky])
+    spent = {}
+    for budget in ("shared", "per_category"):
+        settings = CategorySettings(max_benign_share=0.06, benign_budget=budget)
+        thresholds, _figures = choose_thresholds(probabilities, dev, settings)
+        assert (probabilities[benign] >= thresholds).any(axis=1).sum() <= int(0.06 * n_benign)
+        assert thresholds[1] < 0.6  # the clean category reports either way
+        spent[budget] = int((probabilities[benign, 0] >= thresholds[0]).sum())
+    assert spent["per_category"] <= int(0.06 * n_benign) // n_codes < spent["shared"]
+    with pytest.raises(ValueError, match="unknown benign budget"):
+        choose_thresholds(probabilities, dev, CategorySettings(benign_budget="none"))
+
+
 @needs_shipped
 def test_shipped_category_head_ranks_obvious_cases() -> None:
     out = ModelSet.load().predict(

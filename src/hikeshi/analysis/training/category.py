@@ -64,6 +64,10 @@ class CategorySettings:
     min_positives: int = 3  # fewer known positives: the category gets no model (it never fires alone)
     threshold_floor: float = 0.5  # a category is never reported by the model alone below this probability
     max_benign_share: float = 0.03  # of the held-out benign rows, the model alone may flag at most this share
+    # "shared": one budget for all categories (the greedy step takes it where it buys most recall);
+    # "per_category": each category may flag at most max_benign_share / 12 of the benign rows itself, so hard
+    # negatives of one category cannot spend another's share.
+    benign_budget: str = "shared"
     candidates_per_step: int = 8
     # The shipped file must stay under 2 MiB: only the n-gram buckets with the largest weights are kept (with
     # 3,999 team rows about 139,000 buckets carried a weight and 100,000 gave 1.9 MB; with 6,120 rows 100,000
@@ -327,6 +331,10 @@ def choose_thresholds(
         pool_pos = np.vstack([dev_positives, oof_pos])
         pool_benign = np.concatenate([dev_benign, oof_benign])
     budget = int(settings.max_benign_share * pool_benign.sum())
+    if settings.benign_budget not in ("shared", "per_category"):
+        raise ValueError(f"unknown benign budget {settings.benign_budget!r}")
+    own_budget = budget // n_codes if settings.benign_budget == "per_category" else budget
+    own_spent = np.zeros(n_codes, dtype=np.int64)
     thresholds = np.full(n_codes, 1.01)
     hits = np.zeros(pool_p.shape, dtype=np.bool_)
     flagged_per_row = np.zeros(pool_p.shape[0], dtype=np.int64)
@@ -343,7 +351,10 @@ def choose_thresholds(
                     break
                 new = (p >= cut) & ~hits[:, column]
                 cost = int((new & pool_benign & (flagged_per_row == 0)).sum())
-                if benign_flagged + cost > budget:
+                if (
+                    benign_flagged + cost > budget
+                    or own_spent[column] + int((new & pool_benign).sum()) > own_budget
+                ):
                     break
                 gain = int((new & pool_pos[:, column]).sum())
                 score = gain / (cost + 0.5)
@@ -354,6 +365,7 @@ def choose_thresholds(
         _, column, cut = best
         new = (pool_p[:, column] >= cut) & ~hits[:, column]
         benign_flagged += int((new & pool_benign & (flagged_per_row == 0)).sum())
+        own_spent[column] += int((new & pool_benign).sum())
         flagged_per_row += new
         hits[:, column] |= new
         thresholds[column] = cut
