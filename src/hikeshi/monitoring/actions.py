@@ -13,6 +13,7 @@ from hikeshi.ingest.errors import QuerySyntaxError, RuleError
 from hikeshi.ingest.files import ImportResult, parse_import
 from hikeshi.ingest.items import IngestedItem, safe_http_url
 from hikeshi.ingest.recipes import RecipeError, validate_recipe
+from hikeshi.monitoring.mentions import lock_profiles
 from hikeshi.monitoring.models import (
     DeadLetter,
     DeadLetterStage,
@@ -71,6 +72,10 @@ def do_set_rule_active(rule: WatchRule, *, active: bool) -> WatchRule:
 
 @transaction.atomic
 def do_delete_rule(rule: WatchRule) -> None:
+    # The pipeline stores mentions under this lock and drops those of rules gone by then; taken here,
+    # no batch can store a mention of this rule after its mentions are deleted (no database constraint
+    # on the mention's rule, see Mention).
+    lock_profiles([rule.organization_id])
     rule.delete()
 
 

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from hikeshi.analysis import CustomTerms, get_analyzer
-from hikeshi.monitoring.models import BUCKET_SECONDS, FeedbackModel, Mention, MonitoringProfile, Post, Source
+from hikeshi.monitoring.models import (
+    BUCKET_SECONDS,
+    FeedbackModel,
+    Mention,
+    MonitoringProfile,
+    Post,
+    Source,
+    WatchRule,
+)
 from hikeshi.monitoring.replies import find_parents, follow
 from hikeshi.monitoring.routing import current_router
 from hikeshi.monitoring.sql import ids_in, in_list, insert_rows, pg_bigint_array
@@ -206,7 +214,7 @@ def store_mentions(
         return []
     posts = list({w.post.id: w.post for w in wanted}.values())
     done = _stored_mentions(sorted({p.id for p in posts}))
-    todo = [w for w in wanted if (w.post.id, w.org_id, w.rule_id) not in done]
+    todo = _with_live_rules([w for w in wanted if (w.post.id, w.org_id, w.rule_id) not in done])
     shapes = plan.shapes
     if not todo:
         return []
@@ -257,6 +265,22 @@ def store_mentions(
         created.append(NewMention(w.org_id, w.post.id, w.rule_id, topic_id, bucket))
     insert_rows(Mention, fields, rows)
     return created
+
+
+def _with_live_rules(todo: list[_Wanted]) -> list[_Wanted]:
+    """Without the mentions of rules deleted since the router was built. The mention's rule key has no
+    database constraint (see ``Mention``): under the profile lock, which ``do_delete_rule`` also takes,
+    a rule read here stays until this transaction ends."""
+    rule_ids = sorted({w.rule_id for w in todo if w.rule_id is not None})
+    if not rule_ids:
+        return todo
+    condition, params = ids_in("id", rule_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {WatchRule._meta.db_table} WHERE {condition}", params)  # noqa: S608
+        live = {rule_id for (rule_id,) in cursor.fetchall()}
+    if len(live) == len(rule_ids):
+        return todo
+    return [w for w in todo if w.rule_id is None or w.rule_id in live]
 
 
 def _stored_mentions(post_ids: list[int]) -> set[tuple[int, int, int | None]]:

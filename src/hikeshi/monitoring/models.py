@@ -132,7 +132,11 @@ class Post(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     """Indexed in Meta: ``db_index`` would add a second, pattern-matching index on PostgreSQL that no
     query uses (content keys are looked up by equality only)."""
-    copy_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    copy_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    """Indexed in Meta for the copies only: the ORM's ``SET_NULL`` on a deletion is its only look-up, and
+    most posts are no copy (a full index took one more B-tree insertion per post)."""
     text = models.TextField()
     title = models.CharField(max_length=500, blank=True)
     url = models.CharField(max_length=4096, blank=True)
@@ -143,7 +147,9 @@ class Post(models.Model):
     """The ``source_id`` of the post of the same source this one answers, quotes or comments on ("" for
     none). Kept as the source's id, not a foreign key: a reply may arrive before its parent, and an
     index or a key check would cost every post of a firehose for the few that reply (see ``topics``)."""
-    published_at = models.DateTimeField(db_index=True)
+    published_at = models.DateTimeField()
+    """Not indexed: pages, feeds and series read posts through their mentions (organisation and time),
+    never by the post's own time; an index here cost every post of a firehose one B-tree insertion."""
     fetched_at = models.DateTimeField(auto_now_add=True)
     reposts = models.PositiveIntegerField(null=True, blank=True)
     likes = models.PositiveIntegerField(null=True, blank=True)
@@ -164,7 +170,8 @@ class Post(models.Model):
             models.UniqueConstraint(fields=["source_key", "source_id"], name="post_once_per_source_id")
         ]
         indexes: ClassVar[list[models.Index]] = [
-            models.Index(fields=["content_hash"], name="post_content_hash")
+            models.Index(fields=["content_hash"], name="post_content_hash"),
+            models.Index(fields=["copy_of"], name="post_copy_of", condition=Q(copy_of__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -253,18 +260,46 @@ class Mention(TenantModel):
 
     The foreign keys have no single-column indexes: each starts one of the composite indexes below
     (organisation, rule, source and topic each with the time; the post with the unique constraints),
-    which serve the same look-ups; a mention is written once and indexed 11 times instead of 15."""
+    which serve the same look-ups; a mention is written once and indexed 11 times instead of 15.
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    Only the post's key is a database constraint. The organisation, rule, source and topic keys are kept
+    by the ORM (deletions cascade or set null through it) and by the pipeline, which writes mentions
+    under the organisation's profile lock and drops those whose rule has gone (``do_delete_rule`` takes
+    the same lock; organisations, sources and topics are never deleted by the application). On
+    PostgreSQL each constraint locked its parent row at commit, once per mention, and workers storing
+    the same organisations' mentions shared those locks (multixacts): about a tenth of the server's
+    work per post (see docs/monitoring.md, "Ninth round")."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
     rule = models.ForeignKey(
-        WatchRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        WatchRule,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     source = models.ForeignKey(
-        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     topic = models.ForeignKey(
-        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions", db_index=False
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentions",
+        db_index=False,
+        db_constraint=False,
     )
     posted_at = models.DateTimeField()
     bucket_start = models.DateTimeField()
