@@ -180,3 +180,49 @@ def test_the_collector_stays_paused_for_the_whole_batch(
     result = process_items([item("g1", "サンプル食品の弁当に髪の毛が入ってた g")], source_key=FEED)
     assert seen == [False, False] and gc.isenabled()
     assert result.mentions_created == 1
+
+
+def test_a_second_delivery_storing_the_new_posts_mentions_first_duplicates_nothing(
+    alpha: Tenant, beta: Tenant, groups: list[set[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch does not look up stored mentions for the posts it inserted itself. If another worker,
+    given the same items again, stores their mentions between this batch's posts and its groups, the
+    unique constraints fail the group and its items are retried one by one, as stored posts."""
+    import threading
+
+    from django.db import connection
+
+    orgs = sorted([alpha.org.pk, beta.org.pk])
+    before = stored(orgs)
+    real_plan = pipeline.plan_mentions
+    other: list[Any] = []
+    started: list[bool] = []
+
+    def plan_after_the_other_worker(*args: Any, **kwargs: Any) -> Any:
+        if not started:  # the other worker's own batch plans through here too
+            started.append(True)
+
+            def second_delivery() -> None:
+                try:
+                    other.append(process_items(ITEMS, source_key=FEED, now=NOW))
+                finally:
+                    connection.close()
+
+            worker = threading.Thread(target=second_delivery)
+            worker.start()
+            worker.join()
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "plan_mentions", plan_after_the_other_worker)
+    result = process_items(ITEMS, source_key=FEED, now=NOW)
+    assert other[0].count("duplicate") == 6 and other[0].mentions_created == 12
+    assert result.count("accepted") == 6 and result.mentions_created == 0
+    after = stored(orgs)
+    assert all(after[o][0] == before[o][0] + 6 and after[o][2] == before[o][2] + 6 for o in orgs)
+    duplicates = (
+        Mention.objects.filter(post__source_key=FEED)
+        .values("post_id", "organization_id", "rule_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    assert not duplicates.exists()

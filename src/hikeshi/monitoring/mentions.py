@@ -212,8 +212,12 @@ def store_mentions(
     wanted = [w for w in plan.wanted if w.org_id in profiles]
     if not wanted:
         return []
-    posts = list({w.post.id: w.post for w in wanted}.values())
-    done = _stored_mentions(sorted({p.id for p in posts}))
+    # Posts this batch inserted have no mention but those its earlier groups stored for other
+    # organisations (a batch is almost all new posts: the look-up would find nothing). Another
+    # worker's mention of one of them, from a second delivery of the item, fails this group on the
+    # unique constraints and the items are retried one by one, as stored posts.
+    stored_before = {w.post.id for w in wanted if not w.post.__dict__.get("_inserted_by_batch")}
+    done = _stored_mentions(sorted(stored_before)) if stored_before else set()
     todo = _with_live_rules([w for w in wanted if (w.post.id, w.org_id, w.rule_id) not in done])
     shapes = plan.shapes
     if not todo:

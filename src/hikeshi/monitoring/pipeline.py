@@ -427,6 +427,7 @@ def _insert_posts(posts: list[Post]) -> None:
         post.pk = ids[(post.source_key, post.source_id)]
         post._state.adding = False
         post._state.db = "default"
+        post._inserted_by_batch = True  # type: ignore[attr-defined]  # no mention yet: see mentions.store_mentions
 
 
 def _refresh_engagement(post: Post, engagement: Engagement) -> bool:
