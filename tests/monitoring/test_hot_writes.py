@@ -1,5 +1,5 @@
 """Migration 0013: the mention's organisation, rule, source and topic keys are kept by the application,
-not by database constraints, and the post table has fewer indexes (docs/monitoring.md, "Ninth round")."""
+not by database constraints, and the post table has fewer indexes (docs/monitoring-throughput.md, "Ninth round")."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ else:
             "NAME": str(DATA_DIR / "hikeshi.sqlite3"),
             # WAL and a busy timeout let web, worker and scheduler share one SQLite file. The WAL is
             # copied back every 16,000 pages (64 MB) instead of 1,000: pipeline batches rewrite the
-            # same index pages, which a checkpoint then copies once (docs/monitoring.md, Benchmark).
+            # same index pages, which a checkpoint then copies once (docs/monitoring-throughput.md).
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",

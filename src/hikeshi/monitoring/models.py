@@ -268,7 +268,7 @@ class Mention(TenantModel):
     the same lock; organisations, sources and topics are never deleted by the application). On
     PostgreSQL each constraint locked its parent row at commit, once per mention, and workers storing
     the same organisations' mentions shared those locks (multixacts): about a tenth of the server's
-    work per post (see docs/monitoring.md, "Ninth round")."""
+    work per post (see docs/monitoring-throughput.md, "Ninth round")."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False

@@ -1,8 +1,9 @@
-"""Fewer indexes and foreign-key checks on the rows the pipeline writes in bulk (see docs/monitoring.md,
-"Benchmark"): single-column foreign-key indexes that a composite index already starts with, the
-pattern-matching twin of ``Post.content_hash``'s index on PostgreSQL, and the database constraints of
-the topic index rows (``TopicMember``, ``TopicBand``), whose checks at commit were a large share of the
-PostgreSQL server's work per post.
+"""Fewer indexes and foreign-key checks on the rows the pipeline writes in bulk (see
+docs/monitoring-throughput.md, "PostgreSQL throughput and the SQLite margin"): single-column
+foreign-key indexes that a composite index already starts with, the pattern-matching twin of
+``Post.content_hash``'s index on PostgreSQL, and the database constraints of the topic index rows
+(``TopicMember``, ``TopicBand``), whose checks at commit were a large share of the PostgreSQL
+server's work per post.
 
 Django's own ``AlterField`` would rebuild each table on SQLite (copy every row, four times for
 mentions) and drop and re-validate every foreign key of the table on PostgreSQL. Only what changes is

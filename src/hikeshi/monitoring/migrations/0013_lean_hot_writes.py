@@ -1,4 +1,4 @@
-"""Fewer writes per post on the pipeline's hot tables (docs/monitoring.md, "Ninth round").
+"""Fewer writes per post on the pipeline's hot tables (docs/monitoring-throughput.md, "Ninth round").
 
 - Mention: the organisation, rule, source and topic keys lose their database constraints (the ORM and
   the pipeline keep them, see ``Mention``); the post's key keeps its constraint.
