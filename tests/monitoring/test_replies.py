@@ -208,3 +208,55 @@ def test_the_post_page_links_the_post_replied_to_when_the_organisation_sees_it(
     reply_id = Post.objects.get(source_id="r1").pk
     body = client.get(f"/o/beta/monitoring/posts/{reply_id}/").content.decode()
     assert f"/posts/{parent.pk}/" not in body and "未取得または対象外の投稿" in body
+
+
+def test_replies_that_arrived_before_their_parent_follow_it_when_it_arrives(
+    alpha: Tenant, beta: Tenant
+) -> None:
+    """A crawler that collected the replies first: 「最悪」 names nobody and is stored with no mention;
+    the batch that brings the story gives it the story's mentions and topic in every organisation."""
+    from django.db.models import Sum
+
+    from hikeshi.monitoring.models import SeriesBucket
+
+    process_items(
+        [reply("r1", "最悪", "story", 20), reply("r2", "これはひどい", "story", 10)], source_key=FEED, now=NOW
+    )
+    assert not Mention.objects.filter(post__source_id__in=["r1", "r2"]).exists()
+    topic_index.clear_cache()
+    result = process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)
+    assert result.mentions_created == 6  # the story and its two replies, in both organisations
+    for tenant in (alpha, beta):
+        story = topic_of(tenant, "story")
+        assert topic_of(tenant, "r1") == story and topic_of(tenant, "r2") == story
+        assert Topic.objects.get(pk=story).post_count == 3
+        stored = Mention.objects.filter(organization=tenant.org)
+        counted = SeriesBucket.objects.filter(organization=tenant.org, series="org").aggregate(
+            n=Sum("mentions")
+        )
+        assert counted["n"] == stored.values("post_id").distinct().count()
+    again = process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)
+    assert again.mentions_created == 0  # the parent delivered again: nothing twice
+
+
+def test_an_early_reply_keeps_its_own_mention_and_follows_its_parent_elsewhere(
+    alpha: Tenant, beta: Tenant
+) -> None:
+    """A reply that named a client itself keeps that mention (and its topic) there; in the other
+    organisations its parent concerns it follows the parent."""
+    from hikeshi.monitoring.actions import do_add_watch_rule
+
+    do_add_watch_rule(alpha.org, name="アルファ", terms=[{"name": "アルファ株式会社", "variants": []}])
+    process_items([reply("r1", "アルファ株式会社の対応も最悪だった", "story", 10)], source_key=FEED, now=NOW)
+    own = Mention.objects.get(organization=alpha.org, post__source_id="r1")
+    assert not Mention.objects.filter(organization=beta.org, post__source_id="r1").exists()
+    process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)
+    assert list(Mention.objects.filter(organization=alpha.org, post__source_id="r1")) == [own]
+    assert topic_of(beta, "r1") == topic_of(beta, "story")
+
+
+def test_a_parent_from_another_source_takes_in_no_early_reply(alpha: Tenant) -> None:
+    process_items([reply("r1", "最悪", "story", 20)], source_key="push:elsewhere", now=NOW)
+    result = process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)
+    assert result.mentions_created == 1
+    assert not Mention.objects.filter(post__source_id="r1").exists()

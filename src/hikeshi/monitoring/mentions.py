@@ -25,7 +25,7 @@ from hikeshi.monitoring.models import (
     Source,
     WatchRule,
 )
-from hikeshi.monitoring.replies import find_parents, follow
+from hikeshi.monitoring.replies import early_replies, find_parents, follow
 from hikeshi.monitoring.routing import current_router
 from hikeshi.monitoring.sql import ids_in, in_list, insert_rows, pg_bigint_array
 from hikeshi.tenancy.models import Organization
@@ -193,6 +193,9 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
         for match in matches:
             spans = [list(s) for s in match.spans]
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
+    waiting = early_replies(p for p in posts if p.__dict__.get("_inserted_by_batch"))
+    if waiting:
+        posts = posts + waiting
     parents = find_parents(posts)
     if parents:
         wanted = follow(posts, wanted, parents, owner.pk if owner is not None else None)

@@ -145,8 +145,9 @@ class Post(models.Model):
     """Where the source itself says the post came from (site, platform)."""
     reply_to = models.CharField(max_length=1000, blank=True, default="")
     """The ``source_id`` of the post of the same source this one answers, quotes or comments on ("" for
-    none). Kept as the source's id, not a foreign key: a reply may arrive before its parent, and an
-    index or a key check would cost every post of a firehose for the few that reply (see ``topics``)."""
+    none). Kept as the source's id, not a foreign key: a reply may arrive before its parent (it is
+    followed when the parent arrives, see ``replies``), and a key check would cost every post of a
+    firehose for the few that reply; the index on it holds the replies only."""
     published_at = models.DateTimeField()
     """Not indexed: pages, feeds and series read posts through their mentions (organisation and time),
     never by the post's own time; an index here cost every post of a firehose one B-tree insertion."""
@@ -172,6 +173,9 @@ class Post(models.Model):
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["content_hash"], name="post_content_hash"),
             models.Index(fields=["copy_of"], name="post_copy_of", condition=Q(copy_of__isnull=False)),
+            # Replies only (most posts answer nothing): the batch that brings a post finds the replies
+            # that arrived before it (replies.early_replies).
+            models.Index(fields=["source_key", "reply_to"], name="post_reply_to", condition=~Q(reply_to="")),
         ]
 
     def __str__(self) -> str:

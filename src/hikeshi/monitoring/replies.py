@@ -5,6 +5,11 @@ A firestorm grows in the replies and quotes under one post, and most of them nam
 rules, and joins the parent's topic there (``topics``). The parent is the post of the same source whose
 id the reply names; it is looked up in the batch, then among the stored posts with one indexed look-up
 per source. Batches without replies (a firehose's usual batch) do nothing here.
+
+A reply can also arrive before its parent (a crawler that collected the replies first, a push that
+came out of order). Such a reply waits, stored, until the parent arrives: the batch that inserts the
+parent finds the replies already stored under it (``early_replies``, one look-up per source in the
+index of replies), and they are followed and placed as if they had come with it.
 """
 
 from __future__ import annotations
@@ -68,6 +73,60 @@ def find_parents(posts: Iterable[Post]) -> dict[Ref, Parent]:
     return found
 
 
+EARLY_REPLIES_PER_BATCH = 5_000
+"""At most this many stored replies are taken in by the batch that brings their parents (oldest
+first): a bound on one batch's work when a crawler collected a whole thread's replies first."""
+
+
+def early_replies(fresh: Iterable[Post]) -> list[Post]:
+    """Stored posts that reply to one of ``fresh`` (posts this batch inserted): replies that arrived
+    before their parent, oldest first. Only replies are in the index this reads (``post_reply_to``)."""
+    by_source: dict[str, set[str]] = defaultdict(set)
+    batch_ids: set[int] = set()
+    for post in fresh:
+        by_source[post.source_key].add(post.source_id)
+        batch_ids.add(post.id)
+    found: list[int] = []
+    for source_key, source_ids in by_source.items():
+        if not _carries_replies(source_key):
+            continue
+        sql, params = probe(
+            "id",
+            Post._meta.db_table,
+            "reply_to",
+            sorted(source_ids),
+            "text",
+            "source_key = %s AND reply_to <> ''",
+            [source_key],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found.extend(pk for (pk,) in cursor.fetchall() if pk not in batch_ids)
+    if not found:
+        return []
+    stored = Post.objects.filter(pk__in=found).order_by("published_at", "id")[:EARLY_REPLIES_PER_BATCH]
+    return list(stored)
+
+
+_SOURCES_WITH_REPLIES: set[str] = set()
+"""Source keys known to have a stored reply (posts are never deleted, so this stays true)."""
+
+
+def _carries_replies(source_key: str) -> bool:
+    """Whether any stored post of this source replies to something: one probe of the replies' index,
+    instead of one per post of the batch for the many sources whose posts answer nothing (feeds, most
+    pushes). Not cached when false: another worker may have stored the first reply a moment ago."""
+    if source_key in _SOURCES_WITH_REPLIES:
+        return True
+    sql = f"SELECT 1 FROM {Post._meta.db_table} WHERE source_key = %s AND reply_to <> '' LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [source_key])
+        if cursor.fetchone() is None:
+            return False
+    _SOURCES_WITH_REPLIES.add(source_key)
+    return True
+
+
 def follow(
     posts: list[Post], wanted: list[_Wanted], parents: dict[Ref, Parent], owner_id: int | None
 ) -> list[_Wanted]:
@@ -83,8 +142,11 @@ def follow(
     of_post: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for w in wanted:
         of_post[w.post.id].append((w.org_id, w.rule_id))
-    in_batch = {p.id for p in posts}
+    in_batch = {p.id for p in posts if p.__dict__.get("_inserted_by_batch")}
+    # what the stored posts already concern: the parents stored before, and replies stored before
+    # their parents (a reply that named an organisation itself keeps that mention and its topic)
     stored = [parent.post_id for parent in parents.values() if parent.post_id not in in_batch]
+    stored += [reply.id for reply in replies if reply.id not in in_batch]
     for post_id, org_id, rule_id in sorted(_stored_mentions(stored), key=repr) if stored else ():
         of_post[post_id].append((org_id, rule_id))
     followed = list(wanted)
