@@ -11,7 +11,7 @@ Training rows (``category_rows``):
 - the development cases (``evalcases/dev/``, when ``train_on_dev`` is set, as ``make train`` does): a risky
   case is positive for its category and negative for the others, a benign case negative for every category.
   They are written like the test cases (SNS posts), which the team rows are not; in a 5-fold cross-validation
-  over them, training on them raised the head alone (see docs/analysis-evaluation.md).
+  over them, training on them raised the head alone (see docs/analysis-evaluation-history.md, "Fifth session").
 An unknown label leaves the row out of that category's model. Each category's model is calibrated (Platt) on
 its out-of-fold scores; the probability from which the analyzer reports a category without rule evidence is
 chosen on held-out probabilities: the out-of-fold ones of every training row (development cases included), or
