@@ -54,6 +54,16 @@ def stored(org_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     return result
 
 
+def assert_no_mention_twice() -> None:
+    twice = (
+        Mention.objects.filter(post__source_key=FEED)
+        .values("post_id", "organization_id", "rule_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    assert not twice.exists()
+
+
 def test_each_group_of_organisations_commits_on_its_own_and_a_rerun_adds_nothing(
     alpha: Tenant, beta: Tenant, groups: list[set[int]]
 ) -> None:
@@ -97,13 +107,7 @@ def test_a_worker_killed_between_groups_loses_nothing(
     after = stored(orgs)
     assert after[orgs[0]] == half[orgs[0]]
     assert after[orgs[1]][0] == before[orgs[1]][0] + 6 and after[orgs[1]][2] == before[orgs[1]][2] + 6
-    duplicates = (
-        Mention.objects.filter(post__source_key=FEED)
-        .values("post_id", "organization_id", "rule_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
-    assert not duplicates.exists()
+    assert_no_mention_twice()
 
 
 def test_a_failing_group_is_retried_item_by_item_and_the_outcomes_stay_accepted(
@@ -219,10 +223,4 @@ def test_a_second_delivery_storing_the_new_posts_mentions_first_duplicates_nothi
     assert result.count("accepted") == 6 and result.mentions_created == 0
     after = stored(orgs)
     assert all(after[o][0] == before[o][0] + 6 and after[o][2] == before[o][2] + 6 for o in orgs)
-    duplicates = (
-        Mention.objects.filter(post__source_key=FEED)
-        .values("post_id", "organization_id", "rule_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
-    assert not duplicates.exists()
+    assert_no_mention_twice()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -55,22 +55,28 @@ def find_parents(posts: Iterable[Post]) -> dict[Ref, Parent]:
     for source_key, source_id in wanted - found.keys():
         missing[source_key].add(source_id)
     for source_key, source_ids in missing.items():
-        sql, params = probe(
-            "id, source_id, content_hash, origin, url",
-            Post._meta.db_table,
-            "source_id",
-            sorted(source_ids),
-            "text",
-            "source_key = %s",
-            [source_key],
+        rows = _posts_of_source(
+            "id, source_id, content_hash, origin, url", "source_id", source_key, source_ids
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
         for pk, source_id, content_hash, origin, url in rows:
             site = site_of(Post(id=pk, source_key=source_key, origin=origin, url=url))
             found[(source_key, source_id)] = Parent(pk, member_key(content_hash, site, pk))
     return found
+
+
+def _posts_of_source(
+    select: str, column: str, source_key: str, values: Iterable[str], condition: str = ""
+) -> list[tuple[Any, ...]]:
+    """``select`` of the posts of ``source_key`` whose ``column`` is one of ``values``: one index
+    look-up per value (``sql.probe``)."""
+    extra = f" AND {condition}" if condition else ""
+    sql, params = probe(
+        select, Post._meta.db_table, column, sorted(values), "text", f"source_key = %s{extra}", [source_key]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 EARLY_REPLIES_PER_BATCH = 5_000
@@ -90,18 +96,8 @@ def early_replies(fresh: Iterable[Post]) -> list[Post]:
     for source_key, source_ids in by_source.items():
         if not _carries_replies(source_key):
             continue
-        sql, params = probe(
-            "id",
-            Post._meta.db_table,
-            "reply_to",
-            sorted(source_ids),
-            "text",
-            "source_key = %s AND reply_to <> ''",
-            [source_key],
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found.extend(pk for (pk,) in cursor.fetchall() if pk not in batch_ids)
+        rows = _posts_of_source("id", "reply_to", source_key, source_ids, "reply_to <> ''")
+        found.extend(pk for (pk,) in rows if pk not in batch_ids)
     if not found:
         return []
     stored = Post.objects.filter(pk__in=found).order_by("published_at", "id")[:EARLY_REPLIES_PER_BATCH]
