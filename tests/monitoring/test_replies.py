@@ -255,6 +255,15 @@ def test_an_early_reply_keeps_its_own_mention_and_follows_its_parent_elsewhere(
     assert topic_of(beta, "r1") == topic_of(beta, "story")
 
 
+def test_an_early_reply_delivered_again_with_its_parent_is_taken_in_once(alpha: Tenant) -> None:
+    process_items([reply("r1", "最悪", "story", 20)], source_key=FEED, now=NOW)
+    result = process_items(
+        [item("story", STORY, 30), reply("r1", "最悪", "story", 20)], source_key=FEED, now=NOW
+    )
+    assert result.mentions_created == 2  # the story and the reply, once each
+    assert topic_of(alpha, "r1") == topic_of(alpha, "story")
+
+
 def test_a_parent_from_another_source_takes_in_no_early_reply(alpha: Tenant) -> None:
     process_items([reply("r1", "最悪", "story", 20)], source_key="push:elsewhere", now=NOW)
     result = process_items([item("story", STORY, 30)], source_key=FEED, now=NOW)

@@ -193,7 +193,12 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
         for match in matches:
             spans = [list(s) for s in match.spans]
             wanted.append(_Wanted(post, int(match.org_id), int(match.rule_id), spans))  # type: ignore[call-overload]
-    waiting = early_replies(p for p in posts if p.__dict__.get("_inserted_by_batch"))
+    in_batch = {post.id for post in posts}
+    waiting = [
+        reply
+        for reply in early_replies(p for p in posts if p.__dict__.get("_inserted_by_batch"))
+        if reply.id not in in_batch  # a reply delivered again with its parent is in the batch already
+    ]
     if waiting:
         posts = posts + waiting
     parents = find_parents(posts)
