@@ -31,6 +31,11 @@ class MonitoringProfile(TenantModel):
     ``topic_index``), so they are written only for organisations that have needed one: the first such
     load fills them from the members' band masks and sets this, under this row's lock, in the batch's
     transaction. Never cleared (a later fill would duplicate rows)."""
+    index_members = models.PositiveIntegerField(default=0, editable=False)
+    index_max_id = models.BigIntegerField(default=0, editable=False)
+    index_oldest = models.DateTimeField(null=True, editable=False)
+    """What the organisation's topic index holds (members, highest member id, oldest ``seen``), kept
+    with the members under this row's lock: see ``index_counts``."""
     audit_fields = ("confidential_terms", "vip_names", "own_names")
 
     class Meta:

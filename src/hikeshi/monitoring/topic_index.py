@@ -4,7 +4,8 @@ in memory between the batches of one worker.
 The tables are the truth. A worker keeps, per organisation, ALL of its indexed members (content key,
 signature, topic, band keys) in memory after a batch has committed, with the number of members and the
 highest member id it has seen. The next batch that touches that organisation (holding its profile lock,
-see ``mentions.lock_profiles``) checks the cached copy against the table with one aggregate query:
+see ``mentions.lock_profiles``) checks the cached copy against the counters kept on the profile row
+(``index_counts``: members, highest member id, oldest member):
 
 - every change to an organisation's members happens under that lock — inserts by ``topics._save`` and
   deletions by ``prune`` — so ids of members inserted later are higher than any the cache has seen: the
@@ -37,8 +38,9 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection, transaction
 
+from hikeshi.monitoring import index_counts
 from hikeshi.monitoring.models import MonitoringProfile, TopicBand, TopicMember
-from hikeshi.monitoring.sql import fast_datetimes, ids_in, in_list, insert_rows
+from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
 
 if TYPE_CHECKING:
     from hikeshi.ingest.topics import Signature
@@ -242,6 +244,7 @@ def _pruned_stats(org_ids: list[int], before: datetime, banded: set[int]) -> dic
     stats, stale = _stats(org_ids, before)
     if stale:
         prune(stale, before, banded)
+        index_counts.recount(stale)
         for org_id in stale:
             stats.pop(org_id, None)
         stats.update(_stats(stale, before)[0])
@@ -250,17 +253,12 @@ def _pruned_stats(org_ids: list[int], before: datetime, banded: set[int]) -> dic
 
 def _stats(org_ids: list[int], before: datetime) -> tuple[dict[int, tuple[int, int]], list[int]]:
     """(members, highest member id) per organisation, and the organisations with members seen before
-    ``before``; one aggregate over the ``(organization, seen)`` index."""
-    table = TopicMember._meta.db_table
-    condition, params = ids_in("organization_id", org_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT organization_id, COUNT(*), MAX(id), MIN(seen) FROM {table} WHERE {condition} GROUP BY organization_id",  # noqa: S608
-            params,
-        )
-        rows = cursor.fetchall()
-    stats = {int(org_id): (int(count), int(max_id)) for org_id, count, max_id, _oldest in rows}
-    stale = sorted(int(org_id) for org_id, _count, _max_id, oldest in rows if aware(oldest) < before)
+    ``before``: the counters on their profiles (``index_counts``), not an aggregate over the members."""
+    counts = index_counts.read(org_ids)
+    stats = {org_id: (c.members, c.max_id) for org_id, c in counts.items() if c.members}
+    stale = sorted(
+        org_id for org_id, c in counts.items() if c.oldest is not None and aware(c.oldest) < before
+    )
     return stats, stale
 
 
@@ -370,10 +368,9 @@ def _add_rows(indexes: dict[int, OrgIndex], rows: Iterable[tuple[Any, ...]]) -> 
 
 def _load_whole(org_ids: list[int], stats: dict[int, tuple[int, int]]) -> dict[int, OrgIndex]:
     indexes = {org_id: OrgIndex(complete=True) for org_id in org_ids}
-    stored = [org_id for org_id in org_ids if org_id in stats]
-    if stored:
-        condition = "organization_id IN (" + ", ".join(["%s"] * len(stored)) + ")"
-        _add_rows(indexes, _rows(condition, stored))
+    # every one of them, whatever its counters say: what is loaded whole must not depend on them
+    condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
+    _add_rows(indexes, _rows(condition, list(org_ids)))
     return indexes
 
 

@@ -33,7 +33,7 @@ from django.db.models.base import ModelState
 
 from hikeshi.ingest.dedup import content_form
 from hikeshi.ingest.topics import Signature, TopicIndex, TopicParams
-from hikeshi.monitoring import topic_index
+from hikeshi.monitoring import index_counts, topic_index
 from hikeshi.monitoring.models import Post, Topic, TopicBand, TopicMember
 from hikeshi.monitoring.replies import Parent, Ref, find_parents
 from hikeshi.monitoring.sql import fast_datetimes, in_list, insert_rows
@@ -453,6 +453,7 @@ def _save(topics: list[Topic], new_members: list[_NewMember], banded: set[int]) 
     }
     for m in new_members:
         m.member.pk = member_ids[(m.org_id, m.content_key)]
+    index_counts.record_added((m.org_id, member_ids[(m.org_id, m.content_key)], m.seen) for m in new_members)
     band_rows = [(m.member.pk, key) for m in new_members if m.org_id in banded for key in m.bands]
     if band_rows:
         insert_rows(TopicBand, ["member", "band_key"], band_rows)
