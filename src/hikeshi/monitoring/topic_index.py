@@ -207,7 +207,7 @@ def load(
             whole.append(org_id)
             room -= count
     if whole:
-        indexes.update(_load_whole(whole, stats))
+        indexes.update(_load_whole(whole))
     partial = [o for o in org_ids if o not in indexes]
     if partial:
         unbanded = [o for o in partial if o not in banded]
@@ -366,7 +366,7 @@ def _add_rows(indexes: dict[int, OrgIndex], rows: Iterable[tuple[Any, ...]]) -> 
             index.by_band[band].append(member)
 
 
-def _load_whole(org_ids: list[int], stats: dict[int, tuple[int, int]]) -> dict[int, OrgIndex]:
+def _load_whole(org_ids: list[int]) -> dict[int, OrgIndex]:
     indexes = {org_id: OrgIndex(complete=True) for org_id in org_ids}
     # every one of them, whatever its counters say: what is loaded whole must not depend on them
     condition = "organization_id IN (" + ", ".join(["%s"] * len(org_ids)) + ")"
