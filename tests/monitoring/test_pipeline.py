@@ -189,3 +189,28 @@ def test_the_heap_is_frozen_once_before_the_batch_after_the_engine_loaded(
     process_items([item("f2", f"{COMPLAINT} 2")], source_key=FEED, now=NOW)
     assert calls == ["collect(1,)", "freeze"]  # once per process
     assert Mention.objects.filter(post__source_key=FEED).count() == 2
+
+
+def test_nul_and_lone_surrogates_in_any_field_do_not_fail_the_batch(alpha: Tenant) -> None:
+    """A JSON push or a broken feed can carry ``"\\ud800"`` or NUL in any field; no database stores them
+    as text. They used to fail the whole batch's insert (then the item, and on PostgreSQL its dead
+    letter too)."""
+    from dataclasses import replace
+
+    items = [
+        item("1", "サンプル食品の弁当\x00に髪の毛"),
+        item("2", "サンプル食品\ud800の弁当"),
+        replace(item("3\udc80", "サンプル食品まずい"), author="a\x00b", title="t\udc80", reply_to="\x00"),
+        item("4", "サンプル食品おいしい"),
+    ]
+    result = process_items(items, source_key=FEED, now=NOW)
+    assert [outcome.status for outcome in result.outcomes] == ["accepted"] * 4
+    stored = {post.source_id: post for post in Post.objects.filter(source_key=FEED)}
+    assert stored["1"].text == "サンプル食品の弁当に髪の毛"
+    assert stored["2"].text == "サンプル食品\ufffdの弁当"
+    assert (stored["3\ufffd"].author, stored["3\ufffd"].title, stored["3\ufffd"].reply_to) == (
+        "ab",
+        "t\ufffd",
+        "",
+    )
+    assert Mention.objects.filter(post__source_key=FEED, organization=alpha.org).count() == 4

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,40 @@ class IngestedItem:
             "source": self.source,
             "reply_to": self.reply_to,
         }
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What no database stores as text: NUL (PostgreSQL refuses it in text and JSON) and lone surrogates
+(not encodable as UTF-8: a Python string holds them when a JSON document says ``"\\ud800"``)."""
+
+
+def storable(value: str) -> str:
+    """``value`` without NUL and with each lone surrogate replaced by U+FFFD."""
+    if _UNSTORABLE.search(value) is None:
+        return value
+    return _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", value)
+
+
+def with_storable_text(item: IngestedItem) -> IngestedItem:
+    """``item`` with every text field :func:`storable`. One such character in one field of a stranger's
+    post made the whole batch's insert fail (and the item itself, and its dead letter on PostgreSQL)."""
+    texts = (item.source_id, item.text, item.title, item.url, item.author, item.source, item.reply_to)
+    if _UNSTORABLE.search("".join(filter(None, texts))) is None:  # one search: the common case
+        return item
+
+    def clean(value: str | None) -> str | None:
+        return None if value is None else storable(value)
+
+    return replace(
+        item,
+        source_id=storable(item.source_id),
+        text=storable(item.text),
+        title=storable(item.title),
+        url=clean(item.url),
+        author=clean(item.author),
+        source=clean(item.source),
+        reply_to=clean(item.reply_to),
+    )
 
 
 def safe_http_url(value: str | None) -> str | None:

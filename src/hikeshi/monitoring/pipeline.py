@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from hikeshi.analysis import get_analyzer
 from hikeshi.ingest.dedup import content_form_and_normalized
-from hikeshi.ingest.items import Engagement, IngestedItem
+from hikeshi.ingest.items import Engagement, IngestedItem, with_storable_text
 from hikeshi.monitoring.mentions import (
     NewMention,
     create_mentions,
@@ -92,7 +92,7 @@ def item_from_dict(data: dict[str, Any]) -> IngestedItem:
 
 
 def _normalised(item: IngestedItem, now: datetime) -> IngestedItem:
-    text = item.text.replace("\x00", "").strip()
+    text = item.text.strip()
     if not text:
         raise ValueError("the post has no text")
     if not item.source_id or len(item.source_id) > 1000:
@@ -170,7 +170,8 @@ def _process_items(
     now = now or timezone.now()
     result = BatchResult()
     ready: list[IngestedItem] = []
-    for item in items:
+    for raw in items:
+        item = with_storable_text(raw)
         try:
             ready.append(_normalised(item, now))
         except (ValueError, TypeError) as exc:
