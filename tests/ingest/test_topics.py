@@ -88,3 +88,17 @@ def test_batch_signatures_equal_one_by_one(monkeypatch: pytest.MonkeyPatch) -> N
         assert batch.shape == (len(forms), index.params.num_perm)
         assert all((row == single).all() for row, single in zip(batch, one_by_one, strict=True))
     assert index.signatures([]).shape == (0, index.params.num_perm)
+
+
+def test_batch_signatures_equal_one_by_one_for_every_length() -> None:
+    """Forms of every length from 1 to 300 characters (so shingle counts fall in many padded widths,
+    some shared, some with one form) and repeated shingles within a form."""
+    import random
+
+    rng = random.Random(3)
+    index = TopicIndex()
+    forms = ["".join(rng.choice("炎上火消しあいうabc") for _ in range(length)) for length in range(1, 301)]
+    rng.shuffle(forms)
+    batch = index.signatures(forms)
+    for row, form in zip(batch, forms, strict=True):
+        assert (row == index.signature(form)).all(), form
