@@ -214,3 +214,25 @@ def test_nul_and_lone_surrogates_in_any_field_do_not_fail_the_batch(alpha: Tenan
         "",
     )
     assert Mention.objects.filter(post__source_key=FEED, organization=alpha.org).count() == 4
+
+
+def test_items_are_bounded_before_storing() -> None:
+    """What ``_normalised`` changes: a post from the future is dated now, texts and names are cut to
+    their columns, a reply to itself links to nothing; an item within every bound is kept as it is."""
+    from dataclasses import replace
+
+    from hikeshi.monitoring.pipeline import MAX_FUTURE, MAX_TEXT_CHARS, _normalised
+
+    ordinary = item("1", "  サンプル食品の新作おいしい")
+    kept = _normalised(replace(ordinary, text="サンプル食品の新作おいしい"), NOW)
+    assert _normalised(kept, NOW) is kept
+    assert _normalised(ordinary, NOW).text == "サンプル食品の新作おいしい"
+    future = replace(ordinary, published=NOW + MAX_FUTURE + timedelta(minutes=1))
+    assert _normalised(future, NOW).published == NOW
+    long = replace(ordinary, text="炎" * (MAX_TEXT_CHARS + 5), author="a" * 400, title="t" * 600)
+    bounded = _normalised(long, NOW)
+    assert (len(bounded.text), len(bounded.author or ""), len(bounded.title)) == (MAX_TEXT_CHARS, 300, 500)
+    assert _normalised(replace(ordinary, reply_to="1"), NOW).reply_to is None
+    assert _normalised(replace(ordinary, reply_to="0"), NOW).reply_to == "0"
+    with pytest.raises(ValueError, match="no text"):
+        _normalised(replace(ordinary, text=" \n"), NOW)
