@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from hikeshi.monitoring import pipeline
+from hikeshi.monitoring import judging, pipeline
 from hikeshi.monitoring.models import DeadLetter, Mention, Post, SeriesBucket, Topic
 from hikeshi.monitoring.pipeline import process_items
 from tests.monitoring.helpers import NOW, item
@@ -177,7 +177,7 @@ def test_the_heap_is_frozen_once_before_the_batch_after_the_engine_loaded(
     alpha: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pipeline, "_heap_frozen", False)
-    monkeypatch.setattr(pipeline, "_analyzer_used", False)
+    monkeypatch.setattr(judging, "analyzer_used", False)
     monkeypatch.setattr(pipeline, "FREEZE_HEAP", True)
     calls: list[str] = []
     monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))

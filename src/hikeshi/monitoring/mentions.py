@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from hikeshi.analysis import CustomTerms, get_analyzer
+from hikeshi.monitoring.judging import judge_unjudged
 from hikeshi.monitoring.models import (
     BUCKET_SECONDS,
     FeedbackModel,
@@ -31,6 +32,7 @@ from hikeshi.monitoring.sql import ids_in, in_list, insert_rows, pg_bigint_array
 from hikeshi.tenancy.models import Organization
 
 if TYPE_CHECKING:
+    from hikeshi.ingest.routing import RouteMatch
     from hikeshi.monitoring.topics import Shape
 
 NEGATIVE_RISK = 0.4
@@ -181,11 +183,15 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
     posts = list(posts)
     if not posts:
         return None
-    router = current_router()
+    router = None
     wanted: list[_Wanted] = []
     for post in posts:
-        # the normalised text kept by pipeline._new_post, when it has it: not normalised twice
-        matches = router.route(post.text, post.__dict__.get("_normalized"))
+        # routed when the batch judged it (pipeline._judge_new_posts), else now
+        matches: list[RouteMatch] | None = post.__dict__.get("_routes")
+        if matches is None:
+            router = router or current_router()
+            # the normalised text kept by pipeline._new_post, when it has it: not normalised twice
+            matches = router.route(post.text, post.__dict__.get("_normalized"))
         if owner is not None:
             matches = [m for m in matches if m.org_id == owner.pk]
             if not matches:
@@ -206,6 +212,7 @@ def plan_mentions(posts: Iterable[Post], owner: Organization | None) -> MentionP
         wanted = follow(posts, wanted, parents, owner.pk if owner is not None else None)
     if not wanted:
         return None
+    judge_unjudged(w.post for w in wanted)
     return MentionPlan(posts, wanted, topics.shapes_of((w.post for w in wanted), parents))
 
 

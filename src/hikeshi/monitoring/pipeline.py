@@ -1,4 +1,4 @@
-"""The monitoring pipeline as plain functions: normalise → dedupe → analyse → route → store → topics → series.
+"""The monitoring pipeline as plain functions: normalise → dedupe → route → analyse → store → topics → series.
 
 ``process_items`` takes a batch of ingested items from one source and is idempotent: posts are keyed by
 (source_key, source_id), mentions by (post, organisation, rule), and topic and series counts change only
@@ -24,9 +24,10 @@ from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from hikeshi.analysis import get_analyzer
 from hikeshi.ingest.dedup import content_form_and_normalized
 from hikeshi.ingest.items import Engagement, IngestedItem, with_storable_text
+from hikeshi.monitoring import judging
+from hikeshi.monitoring.judging import apply_judgement
 from hikeshi.monitoring.mentions import (
     NewMention,
     create_mentions,
@@ -36,6 +37,7 @@ from hikeshi.monitoring.mentions import (
     store_mentions,
 )
 from hikeshi.monitoring.models import DeadLetter, DeadLetterStage, Post, Source
+from hikeshi.monitoring.routing import current_router
 from hikeshi.monitoring.sql import concrete_field, insert_rows, probe
 from hikeshi.tenancy.models import Organization
 
@@ -51,7 +53,6 @@ SPLIT_BY_ORGANISATION: bool | None = None
 open. Tests set it to exercise either way."""
 FREEZE_HEAP = True
 """Move the worker's long-lived heap out of the cyclic collector once (``_freeze_long_lived_heap``)."""
-_analyzer_used = False
 _heap_frozen = False
 
 
@@ -198,7 +199,7 @@ def _process_items(
     split = _split_by_organisation()
     try:
         with transaction.atomic(), _collector_paused():
-            outcomes, posts = _store_posts(ready, source_key, source, now, result)
+            outcomes, posts = _store_posts(ready, source_key, source, owner, now, result)
             if not split:
                 _store_mentions(posts, source, owner, result)
     except Exception as exc:
@@ -326,7 +327,7 @@ def _freeze_long_lived_heap() -> None:
     counting; reference cycles already in the oldest generation (from start-up) are never collected —
     a bounded, one-time amount. Between batches, so no batch's objects are frozen."""
     global _heap_frozen
-    if _heap_frozen or not _analyzer_used or not FREEZE_HEAP:
+    if _heap_frozen or not judging.analyzer_used or not FREEZE_HEAP:
         return
     _heap_frozen = True
     gc.collect(1)
@@ -350,7 +351,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _store_posts(
-    items: list[IngestedItem], source_key: str, source: Source | None, now: datetime, result: BatchResult
+    items: list[IngestedItem],
+    source_key: str,
+    source: Source | None,
+    owner: Organization | None,
+    now: datetime,
+    result: BatchResult,
 ) -> tuple[list[ItemOutcome], list[Post]]:
     """Store the new posts (judged) and refresh the engagement of those stored before; returns the
     outcomes and every post of the batch, new or not (their mentions are made next)."""
@@ -377,7 +383,7 @@ def _store_posts(
         existing[item.source_id] = post
     if refreshed:
         Post.objects.bulk_update(refreshed, ["reposts", "likes", "replies", "author_followers", "views"])
-    _judge_new_posts([post for _item, post in fresh])
+    _judge_new_posts([post for _item, post in fresh], owner)
     _insert_posts([post for _item, post in fresh])
     result.posts_created += len(fresh)
     for item, post in fresh:
@@ -502,19 +508,13 @@ def _content_key(form: str) -> str:
     return hashlib.blake2b(form.encode("utf-8"), digest_size=16).hexdigest() if form else ""
 
 
-def _apply_judgement(post: Post, judgement: dict[str, Any]) -> None:
-    post.judgement = judgement
-    post.risk = float(judgement["risk"])
-    post.level = str(judgement["level"])
-    post.categories = [c["code"] for c in judgement["categories"]]
-    post.toxicity = float(judgement.get("toxicity") or 0.0)
-    post.sentiment = float(judgement["sentiment"]["score"])
-
-
-def _judge_new_posts(posts: list[Post]) -> None:
-    """Copies (same content as a stored post) take the original's judgement; the rest go to the engine
-    in one batch."""
-    global _analyzer_used
+def _judge_new_posts(posts: list[Post], owner: Organization | None) -> None:
+    """Route the new posts (the routes are kept for ``mentions.plan_mentions``) and judge those some
+    organisation wants (see ``judging``). Copies (same content as a stored post) are linked to the
+    original and take its judgement where it has one; the rest go to the engine in one batch."""
+    router = current_router()
+    for post in posts:
+        post._routes = router.route(post.text, post._normalized)  # type: ignore[attr-defined]
     hashes = sorted({p.content_hash for p in posts if p.content_hash})
     first_ids: dict[str, int] = {}
     if hashes:
@@ -534,11 +534,9 @@ def _judge_new_posts(posts: list[Post]) -> None:
         earlier = originals.get(post.content_hash) if post.content_hash else None
         if earlier is not None:
             post.copy_of = earlier
-            _apply_judgement(post, earlier.judgement)
-        else:
+            if earlier.judgement:
+                apply_judgement(post, earlier.judgement)
+                continue
+        if owner is not None or post._routes or post.reply_to:  # type: ignore[attr-defined]
             to_analyse.append(post)
-    if to_analyse:
-        _analyzer_used = True  # the next batch freezes the heap with the engine in it
-        judgements = get_analyzer().analyze([p.text for p in to_analyse])
-        for post, judgement in zip(to_analyse, judgements, strict=True):
-            _apply_judgement(post, judgement.to_dict())
+    judging.judge(to_analyse)
