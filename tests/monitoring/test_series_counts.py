@@ -1,5 +1,5 @@
-"""The series buckets the pipeline writes (``series.update_series``, counted by the database) equal the
-counts recomputed here from the stored mentions, for every series: the organisation, each rule, each
+"""The series buckets the pipeline writes (``monitoring.buckets``: what each batch's new mentions add)
+equal the counts recomputed here from the stored mentions, for every series: the organisation, each rule, each
 topic — distinct posts, posts with a negative mention, their reposts once per post and their distinct
 non-empty authors. Runs on SQLite and, with ``HIKESHI_DATABASE_URL`` set, on PostgreSQL."""
 
@@ -76,7 +76,7 @@ def test_buckets_of_every_series_match_the_mentions(alpha: Tenant, beta: Tenant)
         authored("4", f"{PRAISE} その4", 12, "other"),
     ]
     process_items(first, source_key=FEED, now=NOW)
-    # a later batch adds to the same buckets (recounted, not added to) and repeats a post
+    # a later batch adds to the same buckets and repeats a post
     second = [
         authored("5", f"{COMPLAINT} その5", 1, "third", reposts=2),
         authored("1", f"{COMPLAINT} その1", 2, "same", reposts=5),
@@ -100,3 +100,68 @@ def test_buckets_of_every_series_match_the_mentions(alpha: Tenant, beta: Tenant)
     mentions = Mention.objects.filter(organization_id=alpha.org.pk, bucket_start=start).count()
     posts, negative, reposts, authors = stored_buckets(alpha.org.pk)[("org", start)]
     assert (posts, negative, reposts, authors) == (4, 3, 5 + 7 + 1 + 2, 2) and mentions > posts
+
+
+def test_a_batch_adds_to_its_buckets_without_reading_their_mentions(
+    alpha: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What keeps a firestorm's batches cheap: a bucket with thousands of mentions is not read again
+    by every batch that adds to it."""
+    from hikeshi.monitoring import buckets
+
+    process_items(
+        [authored(str(i), f"{COMPLAINT} その{i}", 2, f"u{i % 3}") for i in range(6)], source_key=FEED, now=NOW
+    )
+
+    def refused(*args: Any) -> Any:
+        raise AssertionError("a bucket was recounted from its mentions")
+
+    monkeypatch.setattr(buckets, "_recounted", refused)
+    process_items(
+        [authored(str(i), f"{COMPLAINT} その{i}", 3, f"u{i % 4}") for i in range(6, 12)],
+        source_key=FEED,
+        now=NOW,
+    )
+    assert stored_buckets(alpha.org.pk) == expected_buckets(alpha.org.pk)
+    assert stored_buckets(alpha.org.pk)[("org", NOW - timedelta(minutes=5))][3] == 4  # u0 … u3
+
+
+def test_a_rule_added_later_does_not_count_a_post_twice(alpha: Tenant) -> None:
+    items = [authored(str(i), f"{COMPLAINT} その{i}", 2, "same") for i in range(3)]
+    process_items(items, source_key=FEED, now=NOW)
+    sample_rule(alpha.org, name="ビニール片")
+    process_items(items, source_key=FEED, now=NOW)  # delivered again: the new rule's mentions only
+    assert Mention.objects.filter(organization=alpha.org, post__source_key=FEED).count() == 6
+    stored = stored_buckets(alpha.org.pk)
+    assert stored == expected_buckets(alpha.org.pk)
+    assert stored[("org", NOW - timedelta(minutes=5))][0] == 3
+
+
+def test_a_bucket_stored_before_author_keys_is_recounted_when_next_touched(alpha: Tenant) -> None:
+    process_items(
+        [authored("1", f"{COMPLAINT} その1", 2, "a"), authored("2", PRAISE, 3, "b")], source_key=FEED, now=NOW
+    )
+    start = NOW - timedelta(minutes=5)
+    legacy = SeriesBucket.objects.filter(
+        organization=alpha.org, bucket_start=start, series__in=["org", f"rule:{alpha.extra['rule'].pk}"]
+    )
+    assert legacy.update(author_keys=None, authors=0, mentions=9) == 2
+    process_items([authored("3", f"{COMPLAINT} その3", 1, "c")], source_key=FEED, now=NOW)
+    stored = stored_buckets(alpha.org.pk)
+    assert stored == expected_buckets(alpha.org.pk)
+    assert stored[("org", start)][::3] == (3, 3)  # posts, authors
+    assert not SeriesBucket.objects.filter(organization=alpha.org, author_keys__isnull=True).exists()
+
+
+def test_author_keys_merge_the_same_on_both_paths() -> None:
+    """Small stored sets merge through a Python set, large ones through numpy: the same sorted bytes."""
+    from array import array
+
+    from hikeshi.monitoring import buckets
+
+    for stored_count in (0, 3, buckets._SMALL, buckets._SMALL + 1, 5_000):
+        stored = sorted({buckets.author_key(f"user{i}") for i in range(stored_count)})
+        added = {buckets.author_key(f"user{i}") for i in range(stored_count - 2, stored_count + 7)}
+        merged = buckets._merged(array("Q", stored).tobytes(), added)
+        assert list(array("Q", merged)) == sorted(set(stored) | added)
+    assert buckets._merged(b"", set()) == b""

@@ -3,7 +3,7 @@
 Rows are written with ``executemany`` in large batches, not through the pipeline: the benchmark measures
 the pages over a big database, and a million posts through the pipeline would take an hour. The rows are
 shaped as the pipeline stores them (judgements with evidence spans that index the text, mentions with
-the watched words' spans, a topic per story, 5-minute series buckets recomputed from the mentions), so
+the watched words' spans, a topic per story, 5-minute series buckets counted from the mentions), so
 the pages read them exactly as they read real data.
 """
 

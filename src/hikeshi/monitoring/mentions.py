@@ -48,6 +48,11 @@ class NewMention:
     rule_id: int | None
     topic_id: int | None
     bucket_start: datetime
+    negative: bool
+    author: str
+    reposts: int | None
+    counted_before: bool
+    """The post had a mention in this organisation before this call (another rule's)."""
 
 
 @dataclass(slots=True)
@@ -234,6 +239,7 @@ def store_mentions(
     stored_before = {w.post.id for w in wanted if not w.post.__dict__.get("_inserted_by_batch")}
     done = _stored_mentions(sorted(stored_before)) if stored_before else set()
     todo = _with_live_rules([w for w in wanted if (w.post.id, w.org_id, w.rule_id) not in done])
+    mentioned_before = {(post_id, org_id) for post_id, org_id, _rule_id in done}
     shapes = plan.shapes
     if not todo:
         return []
@@ -264,6 +270,7 @@ def store_mentions(
         topic_id = placed[(w.org_id, w.post.id)].id
         bucket = bucket_of(w.post.published_at)
         from_source = source is not None and source.organization_id == w.org_id
+        negative = effective["sentiment"]["label"] == "negative" or risk >= NEGATIVE_RISK
         rows.append(
             (
                 w.org_id,
@@ -277,11 +284,23 @@ def store_mentions(
                 risk,
                 str(effective["level"]),
                 [c["code"] for c in effective["categories"]],
-                effective["sentiment"]["label"] == "negative" or risk >= NEGATIVE_RISK,
+                negative,
                 judgement,
             )
         )
-        created.append(NewMention(w.org_id, w.post.id, w.rule_id, topic_id, bucket))
+        created.append(
+            NewMention(
+                w.org_id,
+                w.post.id,
+                w.rule_id,
+                topic_id,
+                bucket,
+                negative,
+                w.post.author,
+                w.post.reposts,
+                (w.post.id, w.org_id) in mentioned_before,
+            )
+        )
     insert_rows(Mention, fields, rows)
     return created
 

@@ -350,7 +350,8 @@ class Mention(TenantModel):
 class SeriesBucket(TenantModel):
     """Counts of one series (a rule, a topic, or the whole organisation) for one 5-minute bucket.
 
-    Recomputed from the mentions rather than incremented, so re-running a batch cannot double them."""
+    Counted from the mentions each batch creates (``buckets``); a mention is created once, so
+    re-running a batch cannot double them."""
 
     # No index of its own: the unique (organization, series, bucket_start) starts with it.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -361,6 +362,10 @@ class SeriesBucket(TenantModel):
     negative = models.PositiveIntegerField(default=0)
     reposts = models.PositiveIntegerField(default=0)
     authors = models.PositiveIntegerField(default=0)
+    author_keys = models.BinaryField(null=True, blank=True)
+    """The distinct authors counted in ``authors``: their names' 64-bit BLAKE2b hashes, sorted, as
+    little-endian bytes (``buckets.author_key``), so that a batch adds its authors without reading the
+    bucket's mentions. NULL for a bucket stored before it existed (recounted when next touched)."""
 
     class Meta:
         ordering: ClassVar[list[str]] = ["bucket_start"]

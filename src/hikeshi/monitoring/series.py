@@ -1,7 +1,7 @@
 """Per-series 5-minute buckets (the whole organisation, each rule, each topic), burst detection and risk.
 
-Buckets are recomputed from the mentions they cover rather than incremented, so a batch that runs twice
-cannot count twice. Each series has one BurstDetector whose JSON state is stored; closed buckets are fed
+Buckets count the mentions a batch creates (``buckets``): a mention is created once, so a batch that
+runs twice cannot count twice. Each series has one BurstDetector whose JSON state is stored; closed buckets are fed
 to it once, in order (empty ones as 0). The bucket still filling is scored on a copy, so a story that is
 starting now is seen now without teaching the baseline a half bucket.
 """
@@ -10,23 +10,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from hikeshi.detection import BurstDetector, BurstScore, ContentSignals, FirstPost, assess
+from hikeshi.monitoring.buckets import count_new_mentions
 from hikeshi.monitoring.models import (
     BUCKET_SECONDS,
     Mention,
-    Post,
     SeriesBucket,
     SeriesState,
     Topic,
 )
-from hikeshi.monitoring.sql import fast_datetimes, ids_in, insert_rows
+from hikeshi.monitoring.sql import insert_rows
 from hikeshi.monitoring.story_alerts import raise_story_alert
 
 if TYPE_CHECKING:
@@ -42,14 +41,6 @@ NEWS_MARKERS = ("news", "ニュース", "新聞", "nhk", "jiji", "kyodo")
 AGGREGATOR_MARKERS = ("matome", "まとめ", "2ch", "5ch", "ch.net", "antenna", "アンテナ")
 
 
-@dataclass(slots=True)
-class _Counts:
-    posts: set[int] = field(default_factory=set)
-    negative: set[int] = field(default_factory=set)
-    reposts: dict[int, int] = field(default_factory=dict)
-    authors: set[str] = field(default_factory=set)
-
-
 def site_kind(origin: str, url: str, title: str = "") -> str:
     """``news``, ``aggregator`` (まとめ, boards) or ``social``: how far a story has spread."""
     haystack = f"{origin} {url} {title}".lower()
@@ -58,16 +49,6 @@ def site_kind(origin: str, url: str, title: str = "") -> str:
     if any(marker in haystack for marker in NEWS_MARKERS):
         return "news"
     return "social"
-
-
-def _keys(rule_id: int | None, topic_id: int | None) -> tuple[str, ...]:
-    """The series a mention counts in: its organisation's, its rule's and its topic's."""
-    keys = ["org"]
-    if rule_id is not None:
-        keys.append(f"rule:{rule_id}")
-    if topic_id is not None:
-        keys.append(f"topic:{topic_id}")
-    return tuple(keys)
 
 
 def _series_filter(series: str) -> Q:
@@ -79,66 +60,10 @@ def _series_filter(series: str) -> Q:
 
 
 def update_series(new_mentions: list[NewMention]) -> None:
-    """Recompute the buckets the new mentions fall in, for every organisation of the batch at once:
-    one query reads the mentions of those buckets, one upsert writes the buckets and one marks the
-    series pending."""
-    # A batch has thousands of mentions (and reads thousands more) and most repeat a (rule, topic)
-    # pair: their series keys are formatted once per pair, not once per row.
-    keys_of: dict[tuple[int | None, int | None], tuple[str, ...]] = {}
-    touched: dict[tuple[int, str], set[datetime]] = defaultdict(set)
-    for mention in new_mentions:
-        pair = (mention.rule_id, mention.topic_id)
-        keys = keys_of.get(pair)
-        if keys is None:
-            keys = keys_of[pair] = _keys(*pair)
-        for key in keys:
-            touched[(mention.organization_id, key)].add(mention.bucket_start)
-    if not touched:
-        return
-    org_ids = {org_id for org_id, _key in touched}
-    buckets = {b for starts in touched.values() for b in starts}
-    counts: dict[tuple[int, str, datetime], _Counts] = defaultdict(_Counts)
-    for org_id, post_id, rule_id, topic_id, start, negative, author, reposts in _bucket_mentions(
-        org_ids, buckets
-    ):
-        keys = keys_of.get((rule_id, topic_id))
-        if keys is None:
-            keys = keys_of[(rule_id, topic_id)] = _keys(rule_id, topic_id)
-        for key in keys:
-            if start not in touched.get((org_id, key), ()):
-                continue
-            c = counts[(org_id, key, start)]
-            c.posts.add(post_id)
-            if negative:
-                c.negative.add(post_id)
-            c.reposts[post_id] = reposts or 0
-            if author:
-                c.authors.add(author)
-    _upsert_buckets(counts)
-    _mark_pending(set(touched))
-
-
-def _bucket_mentions(
-    org_ids: set[int], buckets: set[datetime]
-) -> list[tuple[int, int, int | None, int | None, datetime, bool, str, int | None]]:
-    """The mentions of these organisations in these buckets, with their post's author and reposts.
-    Plain SQL: the ORM's per-row converters cost more than the query for a batch's thousands of rows."""
-    mention, post = Mention._meta.db_table, Post._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
-    by_org, params = ids_in("m.organization_id", sorted(org_ids))
-    sql = (
-        f"SELECT m.organization_id, m.post_id, m.rule_id, m.topic_id, m.bucket_start, m.negative, "  # noqa: S608
-        f"p.author, p.reposts FROM {mention} m JOIN {post} p ON p.id = m.post_id "
-        f"WHERE {by_org} AND m.bucket_start IN ({', '.join(['%s'] * len(buckets))})"
-    )
-    with fast_datetimes(connection.cursor()) as cursor:
-        cursor.execute(sql, [*params, *(adapt(b) for b in sorted(buckets))])
-        rows = cursor.fetchall()
-    # SQLite gives naive UTC datetimes (and 0/1 for booleans, depending on the converter)
-    return [
-        (o, p, r, t, s if s.tzinfo is not None else s.replace(tzinfo=UTC), bool(n), a, rp)
-        for o, p, r, t, s, n, a, rp in rows
-    ]
+    """Count the new mentions in their buckets (``buckets``) and mark their series pending."""
+    touched = count_new_mentions(new_mentions)
+    if touched:
+        _mark_pending(touched)
 
 
 def _mark_pending(keys: set[tuple[int, str]]) -> None:
@@ -172,22 +97,6 @@ def assess_pending(now: datetime, org_id: int | None = None) -> int:
             _assess_series(org, keys, now)
         done += len(keys)
     return done
-
-
-def _upsert_buckets(counts: dict[tuple[int, str, datetime], _Counts]) -> None:
-    """INSERT ... ON CONFLICT (organization, series, bucket_start) DO UPDATE: the recomputed counts
-    replace the stored ones, so a re-run batch cannot count twice. Sorted: concurrent workers take row
-    locks in the same order."""
-    insert_rows(
-        SeriesBucket,
-        ["organization", "series", "bucket_start", "mentions", "negative", "reposts", "authors"],
-        [
-            (org_id, series, start, len(c.posts), len(c.negative), sum(c.reposts.values()), len(c.authors))
-            for (org_id, series, start), c in sorted(counts.items(), key=lambda kv: kv[0])
-        ],
-        conflict=["organization", "series", "bucket_start"],
-        update=["mentions", "negative", "reposts", "authors"],
-    )
 
 
 def _assess_series(org_id: int, series_keys: Iterable[str], now: datetime) -> None:
