@@ -162,7 +162,7 @@ def _run(args: argparse.Namespace, url: str | None) -> int:
     if problems:
         print("counts are wrong:", *problems[:10], sep="\n  ", file=sys.stderr)
         return 1
-    print("checked: every topic's post count and every organisation's buckets match its mentions")
+    print("checked: every topic's post count and every bucket of every series match the mentions")
     measured = rate if args.workers == 1 else args.posts / wall
     if args.min_rate is not None and measured < args.min_rate:
         print(f"below --min-rate {args.min_rate:,.0f}", file=sys.stderr)
@@ -215,7 +215,37 @@ def _check_counts() -> list[str]:
             problems.append(
                 f"organisation {org_id}: {mentioned.get(org_id)} posts, buckets {bucketed.get(org_id)}"
             )
-    return problems
+    return problems + _bucket_problems()
+
+
+def _bucket_problems() -> list[str]:
+    """Every stored bucket of every series (posts, negative, reposts, authors) against a recount from
+    its mentions: the batches only added to them (``buckets``)."""
+    from collections import defaultdict
+
+    from hikeshi.monitoring import buckets
+    from hikeshi.monitoring.models import SeriesBucket
+
+    stored: dict[tuple[int, str, datetime], tuple[Any, ...]] = {}
+    keys_by_place: dict[tuple[int, datetime], set[str]] = defaultdict(set)
+    for org_id, series, start, *counts in SeriesBucket.objects.values_list(
+        "organization_id",
+        "series",
+        "bucket_start",
+        "mentions",
+        "negative",
+        "reposts",
+        "authors",
+        "author_keys",
+    ):
+        stored[(org_id, series, start)] = (*counts[:4], bytes(counts[4] or b""))
+        keys_by_place[(org_id, start)].add(series)
+    recounted = buckets._recounted(keys_by_place)
+    return [
+        f"bucket {key}: stored {stored[key][:4]}, recounted {recounted[key][:4]}"
+        for key in sorted(stored)
+        if stored[key] != recounted[key]
+    ]
 
 
 def _fork_workers(items: list[Any], args: argparse.Namespace) -> float:
