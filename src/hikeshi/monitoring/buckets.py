@@ -23,6 +23,7 @@ do not change buckets already counted.
 from __future__ import annotations
 
 import hashlib
+import json
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
@@ -96,7 +97,7 @@ def count_new_mentions(new_mentions: list[NewMention]) -> set[tuple[int, str]]:
         author = author_key(m.author) if m.author else None
         for key in keys:
             added[(m.organization_id, key, m.bucket_start)].add(m.post_id, m.negative, m.reposts, author)
-    stored = _stored_buckets(list(touched))
+    stored = _stored_buckets(sorted(key for key in added if (key[0], key[2]) not in recount))
     rows: dict[BucketKey, tuple[int, int, int, int, bytes]] = {}
     for (org_id, key, start), counts in added.items():
         if (org_id, start) in recount:
@@ -141,19 +142,55 @@ def _keys_blob(keys: Iterable[int]) -> bytes:
     return array("Q", sorted(keys)).tobytes()
 
 
-def _stored_buckets(
-    places: list[tuple[int, datetime]],
-) -> dict[BucketKey, tuple[int, int, int, int, Any]]:
-    """The stored buckets of these (organisation, bucket start) pairs, every series."""
+def _stored_buckets(keys: list[BucketKey]) -> dict[BucketKey, tuple[int, int, int, int, Any]]:
+    """The stored buckets of these (organisation, series, bucket start) — only these: an active
+    organisation's bucket has many other series (its topics) whose author keys are not needed. One
+    probe of the unique index per key, from a list of the keys (an array each on PostgreSQL, a JSON
+    array on SQLite): separate lists of organisations, series and starts would probe every
+    combination of them."""
+    if not keys:
+        return {}
     table = SeriesBucket._meta.db_table
-    select = f"SELECT organization_id, series, bucket_start, mentions, negative, reposts, authors, author_keys FROM {table}"  # noqa: S608
-    rows = _select_bucket_rows(select, "organization_id", "bucket_start", 2, places)
-    wanted = set(places)
-    return {
-        (org_id, series, start): (mentions, negative, reposts, authors, None if blob is None else bytes(blob))
-        for org_id, series, start, mentions, negative, reposts, authors, blob in rows
-        if (org_id, start) in wanted
-    }
+    columns = "b.organization_id, b.series, b.bucket_start, b.mentions, b.negative, b.reposts, b.authors, b.author_keys"
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":
+        # Three array literals: Django's cursors bind on the client, and psycopg quotes a list element
+        # by element in Python (a batch touches a thousand buckets and more); the series names are
+        # made by ``series_keys`` (letters, digits, a colon). LIMIT 1 (the key is unique) keeps the
+        # planner from flattening the lateral look-up into a join, which it planned as a scan of every
+        # bucket where the table has no statistics.
+        sql = (
+            f"SELECT b.* FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS w(o, s, t) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} b WHERE b.organization_id = w.o "
+            "AND b.series = w.s AND b.bucket_start = w.t LIMIT 1) AS b"
+        )
+        params: list[Any] = [
+            "{" + ",".join(str(int(org_id)) for org_id, _s, _t in keys) + "}",
+            "{" + ",".join(f'"{series}"' for _o, series, _t in keys) + "}",
+            "{" + ",".join(f'"{start.isoformat()}"' for _o, _s, start in keys) + "}",
+        ]
+    else:
+        sql = (
+            f"SELECT {columns} FROM json_each(%s) AS w JOIN {table} b "  # noqa: S608
+            "ON b.organization_id = json_extract(w.value, '$[0]') AND b.series = json_extract(w.value, '$[1]') "
+            "AND b.bucket_start = json_extract(w.value, '$[2]')"
+        )
+        params = [json.dumps([[org_id, series, adapt(start)] for org_id, series, start in keys])]
+    with fast_datetimes(connection.cursor()) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    stored: dict[BucketKey, tuple[int, int, int, int, Any]] = {}
+    for org_id, series, start, mentions, negative, reposts, authors, blob in rows:
+        if start.tzinfo is None:  # SQLite gives naive UTC datetimes
+            start = start.replace(tzinfo=UTC)
+        stored[(org_id, series, start)] = (
+            mentions,
+            negative,
+            reposts,
+            authors,
+            None if blob is None else bytes(blob),
+        )
+    return stored
 
 
 def _recounted(
@@ -187,7 +224,11 @@ def _recounted(
 
 
 def _select_bucket_rows(
-    select: str, org_column: str, start_column: str, start_at: int, places: Iterable[tuple[int, datetime]]
+    select: str,
+    org_column: str,
+    start_column: str,
+    start_at: int,
+    places: Iterable[tuple[int, datetime]],
 ) -> list[tuple[Any, ...]]:
     """``select`` WHERE the organisation and the bucket start are among those of ``places`` (a
     superset of the pairs: the callers keep the pairs they asked for); the bucket start, column
