@@ -165,3 +165,40 @@ def test_author_keys_merge_the_same_on_both_paths() -> None:
         merged = buckets._merged(array("Q", stored).tobytes(), added)
         assert list(array("Q", merged)) == sorted(set(stored) | added)
     assert buckets._merged(b"", set()) == b""
+
+
+def test_stored_buckets_are_read_by_their_whole_key(alpha: Tenant) -> None:
+    """A batch reads the buckets it adds to through the unique (organisation, series, start) index,
+    whatever else the organisation has stored: a read by organisation and start alone used the
+    index's first column and grew with the organisation's history."""
+    from django.db import connection
+
+    from hikeshi.monitoring import buckets
+
+    start = NOW - timedelta(minutes=5)
+    SeriesBucket.objects.bulk_create(
+        [
+            SeriesBucket(organization=alpha.org, series=f"topic:{i}", bucket_start=start - timedelta(days=i))
+            for i in range(1, 200)
+        ]
+    )
+    SeriesBucket.objects.create(organization=alpha.org, series="org", bucket_start=start, mentions=4)
+    captured: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    keys = [(alpha.org.pk, "org", start), (alpha.org.pk, "rule:999", start)]
+    with connection.execute_wrapper(capture):
+        found = buckets._stored_buckets(keys)
+    assert list(found) == [(alpha.org.pk, "org", start)] and found[keys[0]][0] == 4
+    ((sql, params),) = captured
+    explain = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        assert "using bucket_once" in plan and "(bucket_start = w.t)" in plan, plan
+    else:
+        assert "organization_id=? AND series=? AND bucket_start=?" in plan, plan
