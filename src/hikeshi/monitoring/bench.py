@@ -229,14 +229,7 @@ def _bucket_problems() -> list[str]:
     stored: dict[tuple[int, str, datetime], tuple[Any, ...]] = {}
     keys_by_place: dict[tuple[int, datetime], set[str]] = defaultdict(set)
     for org_id, series, start, *counts in SeriesBucket.objects.values_list(
-        "organization_id",
-        "series",
-        "bucket_start",
-        "mentions",
-        "negative",
-        "reposts",
-        "authors",
-        "author_keys",
+        "organization_id", "series", "bucket_start", *buckets.COUNT_FIELDS
     ):
         stored[(org_id, series, start)] = (*counts[:4], bytes(counts[4] or b""))
         keys_by_place[(org_id, start)].add(series)

@@ -40,6 +40,8 @@ from hikeshi.monitoring.sql import fast_datetimes, ids_in, insert_rows
 if TYPE_CHECKING:
     from hikeshi.monitoring.mentions import NewMention
 
+COUNT_FIELDS = ["mentions", "negative", "reposts", "authors", "author_keys"]
+"""What a bucket counts, in the order of the tuples of this module."""
 BucketKey = tuple[int, str, datetime]
 """(organisation id, series, bucket start)."""
 
@@ -259,17 +261,8 @@ def _write(rows: dict[BucketKey, tuple[int, int, int, int, bytes]]) -> None:
         return
     insert_rows(
         SeriesBucket,
-        [
-            "organization",
-            "series",
-            "bucket_start",
-            "mentions",
-            "negative",
-            "reposts",
-            "authors",
-            "author_keys",
-        ],
+        ["organization", "series", "bucket_start", *COUNT_FIELDS],
         [(org_id, series, start, *values) for (org_id, series, start), values in sorted(rows.items())],
         conflict=["organization", "series", "bucket_start"],
-        update=["mentions", "negative", "reposts", "authors", "author_keys"],
+        update=COUNT_FIELDS,
     )
