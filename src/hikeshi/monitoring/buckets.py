@@ -7,7 +7,7 @@ batch adds what its new mentions bring: work in proportion to the batch, not to 
 were recomputed from every mention they cover, each time a batch touched them; during a firestorm,
 when thousands of an organisation's mentions fall in one bucket, each batch read them all again
 (one worker, SQLite: 60,000 posts of which 37,364 name the organisation took 13.4 s of CPU spread
-over 18 hours and 23.0 s within 5 minutes).
+over 18 hours and 23.0 s within 5 minutes; counted here, 11.1 s and 11.7 s).
 
 Counting once is safe because a mention is created once: the mentions given here are those this
 call inserted (the unique constraints refuse a second), in the same transaction, under the
