@@ -219,3 +219,29 @@ def test_migrate_prepares_the_embedded_broker(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "broker.sqlite3") as broker:
         assert broker.execute("SELECT name FROM kombu_queue").fetchall() == [("celery",)]
     assert run(["migrate", "--verbosity", "0"], tmp_path).returncode == 0  # idempotent
+
+
+def test_preparing_the_embedded_broker_survives_a_concurrent_migrate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two migrations of one data directory at once (two test processes, or ``hikeshi migrate`` while
+    ``make run`` starts): kombu's check-then-create loses to the other process with "table already
+    exists"; the second attempt finds the tables and the queue."""
+    from kombu.transport import sqlalchemy as transport
+    from sqlalchemy.exc import OperationalError
+
+    from hikeshi.core.broker import prepare_embedded_broker
+
+    monkeypatch.setattr(transport.Channel, "_engines", {})  # as in a process that has not opened it yet
+    real = transport.metadata.create_all
+    calls: list[str] = []
+
+    def lose_the_race_once(engine: Any, **kwargs: Any) -> None:
+        calls.append("create_all")
+        real(engine, **kwargs)  # the other process created them first …
+        if len(calls) == 1:  # … so this one's own CREATE TABLE failed
+            raise OperationalError(
+                "CREATE TABLE kombu_queue", {}, Exception("table kombu_queue already exists")
+            )
+
+    monkeypatch.setattr(transport.metadata, "create_all", lose_the_race_once)
+    prepare_embedded_broker()
+    assert calls == ["create_all", "create_all"]

@@ -16,12 +16,30 @@ def is_embedded(broker_url: str) -> bool:
     return broker_url.startswith("sqla+")
 
 
+PREPARE_ATTEMPTS = 3
+
+
 def prepare_embedded_broker(**_signal_kwargs: Any) -> None:
-    """Create the embedded broker's tables and the task queue (idempotent; nothing for Redis/RabbitMQ)."""
+    """Create the embedded broker's tables and the task queue (idempotent; nothing for Redis/RabbitMQ).
+
+    Two migrations of one data directory at the same time (two test processes sharing it, an operator
+    who runs ``hikeshi migrate`` while ``make run`` starts) race in kombu's own check-then-create; the
+    loser sees "already exists" or a unique-constraint error, and a second attempt finds what the
+    winner made."""
     from hikeshi.core.celery import app
 
     if not is_embedded(str(app.conf.broker_url)):
         return
-    with app.connection_for_write() as connection:
-        channel = cast(Any, connection.default_channel)  # kombu's virtual channel; its stub lacks this
-        channel.queue_declare(queue=app.conf.task_default_queue)
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    for attempt in range(1, PREPARE_ATTEMPTS + 1):
+        try:
+            with app.connection_for_write() as connection:
+                channel = cast(
+                    Any, connection.default_channel
+                )  # kombu's virtual channel; its stub lacks this
+                channel.queue_declare(queue=app.conf.task_default_queue)
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == PREPARE_ATTEMPTS:
+                raise
