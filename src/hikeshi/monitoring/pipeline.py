@@ -2,9 +2,9 @@
 
 ``process_items`` takes a batch of ingested items from one source and is idempotent: posts are keyed by
 (source_key, source_id), mentions by (post, organisation, rule), and topic and series counts change only
-for mentions created by this call (series buckets count each mention once, see ``buckets``). Running the same
-batch twice — a redelivered task, a worker that died before acknowledging — changes nothing the second
-time. An item that cannot be stored goes to the dead-letter table with the reason instead of failing
+for mentions created by this call (series buckets count each mention once, see ``buckets``). Running
+the same batch twice — a redelivered task, a worker that died before acknowledging — changes nothing
+the second time. An item that cannot be stored goes to the dead-letter table with the reason instead of failing
 the batch.
 """
 

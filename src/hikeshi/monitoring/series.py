@@ -1,9 +1,9 @@
 """Per-series 5-minute buckets (the whole organisation, each rule, each topic), burst detection and risk.
 
 Buckets count the mentions a batch creates (``buckets``): a mention is created once, so a batch that
-runs twice cannot count twice. Each series has one BurstDetector whose JSON state is stored; closed buckets are fed
-to it once, in order (empty ones as 0). The bucket still filling is scored on a copy, so a story that is
-starting now is seen now without teaching the baseline a half bucket.
+runs twice cannot count twice. Each series has one BurstDetector whose JSON state is stored; closed
+buckets are fed to it once, in order (empty ones as 0). The bucket still filling is scored on a copy, so
+a story that is starting now is seen now without teaching the baseline a half bucket.
 """
 
 from __future__ import annotations
