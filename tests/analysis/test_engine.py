@@ -151,6 +151,13 @@ def test_shipped_lexicon_loads() -> None:
         ("modifiers.toml", 'scope = "after:12"', 'scope = "sometimes"', "bad scope"),
         ("concepts.toml", "format = 1", "format = 2", "format must be 1"),
         ("concepts.toml", "[concepts.theft]\nterms", "[concepts.theft]\nregex = '('\nterms", "bad regex"),
+        ("concepts.toml", "lead = 0\n", 'lead = "0"\n', "'lead' must be an integer 0..100"),
+        (
+            "concepts.toml",
+            "[concepts.theft]\nterms",
+            "[concepts.theft]\nlead = 1\nterms",
+            "only with a 'regex'",
+        ),
     ],
 )
 def test_malformed_lexicon_is_rejected_with_where(

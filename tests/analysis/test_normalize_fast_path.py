@@ -111,3 +111,50 @@ def test_lone_ascii_spaces_take_the_shortcut_with_the_same_result() -> None:
     assert shortcut_taken > 500  # the shortcut is exercised, not only the stage
     assert normalize("死 ね").text == "死ね"  # between two word characters: still removed
     assert normalize("美味しい #1").maps == ()
+
+
+def _span(match: object) -> tuple[int, int] | None:
+    return None if match is None else match.span()  # type: ignore[attr-defined]
+
+
+def test_the_cheap_run_test_finds_what_the_run_search_finds() -> None:
+    from hikeshi.analysis.normalize import _first_run
+    from hikeshi.analysis.unicode_tables import nfkc_changing_code_points
+
+    run = _run_pattern()
+    # Every character stage one rewrites, alone and among others: the cheap test must never say "none".
+    for cp in nfkc_changing_code_points():
+        ch = chr(cp)
+        if not run.fullmatch(ch):
+            continue
+        for text in (ch, f"今日{ch}", f"{ch}は", f"a{ch}b", f"か{ch}"):
+            assert _span(_first_run(text)) == _span(run.search(text)), ascii(text)
+    for text in (
+        "普通の投稿です",
+        "死 ね",
+        "ゼロ\u200b幅",
+        "x\u0301",
+        "改行\nあり",
+        "タブ\tあり",
+        "か\u3099",
+    ):
+        assert _span(_first_run(text)) == _span(run.search(text)), ascii(text)
+    rng = random.Random(1130)
+    pool = [*"今日はいい天気だ。炎上ABCxyz!?、123○ \n\t", "ｗ", "！", "…", "ﾊﾞ", "\u3000", "\u200b", "\u0301"]
+    pool += ["\u3099", "㈱", "é", "e", "😋", "ｶ"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))
+        assert _span(_first_run(text)) == _span(run.search(text)), ascii(text)
+
+
+def test_the_later_stages_prechecks_miss_nothing() -> None:
+    from hikeshi.analysis.normalize import _ANY_SEPARATOR, _ANY_TRIPLE, _REPEAT, _SPACED_HINT
+
+    rng = random.Random(2911)
+    pool = [*"ばかしね・.,_-/|ああ000ｗw!ー〜 ", "死", "ね"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 10)))
+        if _SPACED_HINT.search(text) is not None:
+            assert _ANY_SEPARATOR.search(text) is not None, text
+        if _REPEAT.search(text) is not None:
+            assert _ANY_TRIPLE.search(text) is not None, text

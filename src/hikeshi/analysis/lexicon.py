@@ -42,6 +42,9 @@ class Concept:
     regex: str | None
     masked: bool  # also match with one character hidden by a 伏せ字 mark
     triggers: tuple[str, ...] = ()  # the regex is tried only on text holding one of these literals
+    # At most this many characters between a match's start and the start of the trigger it holds: the regex
+    # then scans from the first trigger on, not from the start of the text. None: no such bound is known.
+    lead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,12 @@ def _load_concepts(path: pathlib.Path) -> tuple[str, list[Concept]]:
             raise LexiconError(
                 f"{where}: a regex needs 'triggers', literals one of which every match contains"
             )
-        concepts.append(Concept(name, tuple(terms), regex, bool(entry.get("masked", False)), tuple(triggers)))
+        lead = entry.get("lead")
+        if lead is not None and (regex is None or type(lead) is not int or not 0 <= lead <= 100):
+            raise LexiconError(f"{where}: 'lead' must be an integer 0..100, and only with a 'regex'")
+        concepts.append(
+            Concept(name, tuple(terms), regex, bool(entry.get("masked", False)), tuple(triggers), lead)
+        )
     return version, concepts
 
 

