@@ -21,6 +21,29 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _OPAQUE = re.compile(r"https?://[^\s\u3000「」『』()（）<>\"]+|www\.[^\s\u3000]+|@[a-z0-9_]{1,30}", re.ASCII)
 
 
+# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted), 「飲んだ」 「飲んじゃった」: a past-tense
+# term ending in た/だ stands for these forms too, so a confession in the commonest casual form is not missed.
+_CONTRACTED_ENDINGS = {
+    "た": ("ちゃった", "ちゃって", "ちゃいました", "ちゃう", "ちまった"),
+    "だ": ("じゃった", "じゃって", "じゃいました", "じゃう", "じまった"),
+}
+
+
+def contracted_forms(term: str) -> tuple[str, ...]:
+    """The 〜ちゃった forms of a (normalised) past-tense term: 「なめた」 -> 「なめちゃった」「なめちゃって」…
+
+    Only for terms of two characters or more whose character before た/だ is kana or kanji (a verb's stem,
+    「行っ」「飲ん」「なめ」「し」), so words such as 「した」 keep their forms and Latin or digits do not take any.
+    """
+    if len(term) < 2 or term[-1] not in _CONTRACTED_ENDINGS:
+        return ()
+    before = term[-2]
+    if not ("\u3041" <= before <= "\u30ff" or "\u4e00" <= before <= "\u9fff"):
+        return ()
+    stem = term[:-1]
+    return tuple(stem + ending for ending in _CONTRACTED_ENDINGS[term[-1]])
+
+
 def _masked_variants(term: str) -> Iterable[str]:
     """「死ね」 -> 「○ね」「死○」: the 伏せ字 forms people use to dodge filters."""
     if len(term) < 2:
@@ -49,6 +72,7 @@ class ConceptMatcher:
                 surfaces = [normalize(term).text]
                 if concept.masked:
                     surfaces.extend(_masked_variants(surfaces[0]))
+                surfaces.extend(contracted_forms(surfaces[0]))
                 for surface in surfaces:
                     if surface:
                         keys.setdefault(surface, set()).add(concept.name)
