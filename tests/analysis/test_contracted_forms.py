@@ -14,6 +14,8 @@ def test_contracted_forms_of_past_tense_terms() -> None:
     assert "行っちゃった" in contracted_forms("行った")
     assert "持って帰っちまった" in contracted_forms("持って帰った")
     assert "書いちゃいました" in contracted_forms("書いた")
+    assert {"なめてた", "なめてしまった"} <= set(contracted_forms("なめた"))
+    assert {"飲んでた", "飲んでしまいました"} <= set(contracted_forms("飲んだ"))
     for term in ("た", "だ", "ok", "2た", "pwだ", "運転", "なめて"):
         assert contracted_forms(term) == (), term
 
@@ -27,7 +29,9 @@ def test_the_matcher_finds_a_term_in_its_contracted_form() -> None:
 
 def test_a_confession_in_the_contracted_form_is_judged_like_the_plain_one() -> None:
     analyzer = Analyzer()
-    plain, contracted = analyzer.analyze(["バイト中に売り物のアイスなめた", "バイト中に売り物のアイスなめちゃった"])
+    plain, contracted = analyzer.analyze(
+        ["バイト中に売り物のアイスなめた", "バイト中に売り物のアイスなめちゃった"]
+    )
     assert plain.category("misconduct_workplace") is not None
     found = contracted.category("misconduct_workplace")
     assert found is not None and contracted.level in ("high", "critical")

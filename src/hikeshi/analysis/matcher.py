@@ -21,11 +21,29 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _OPAQUE = re.compile(r"https?://[^\s\u3000「」『』()（）<>\"]+|www\.[^\s\u3000]+|@[a-z0-9_]{1,30}", re.ASCII)
 
 
-# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted), 「飲んだ」 「飲んじゃった」: a past-tense
+# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted) or 「なめてた」, 「飲んだ」 「飲んじゃった」: a past-tense
 # term ending in た/だ stands for these forms too, so a confession in the commonest casual form is not missed.
 _CONTRACTED_ENDINGS = {
-    "た": ("ちゃった", "ちゃって", "ちゃいました", "ちゃう", "ちまった"),
-    "だ": ("じゃった", "じゃって", "じゃいました", "じゃう", "じまった"),
+    "た": (
+        "ちゃった",
+        "ちゃって",
+        "ちゃいました",
+        "ちゃう",
+        "ちまった",
+        "てた",
+        "てしまった",
+        "てしまいました",
+    ),
+    "だ": (
+        "じゃった",
+        "じゃって",
+        "じゃいました",
+        "じゃう",
+        "じまった",
+        "でた",
+        "でしまった",
+        "でしまいました",
+    ),
 }
 
 
