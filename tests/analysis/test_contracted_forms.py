@@ -15,7 +15,8 @@ def test_contracted_forms_of_past_tense_terms() -> None:
     assert "持って帰っちまった" in contracted_forms("持って帰った")
     assert "書いちゃいました" in contracted_forms("書いた")
     assert {"なめてた", "なめてしまった"} <= set(contracted_forms("なめた"))
-    assert {"飲んでた", "飲んでしまいました"} <= set(contracted_forms("飲んだ"))
+    assert {"飲んでた", "飲んでしまいました", "飲んどいた", "飲んでもうた"} <= set(contracted_forms("飲んだ"))
+    assert {"なめてやった", "なめてみた", "なめといた", "なめてもうた"} <= set(contracted_forms("なめた"))
     for term in ("た", "だ", "ok", "2た", "pwだ", "運転", "なめて"):
         assert contracted_forms(term) == (), term
 

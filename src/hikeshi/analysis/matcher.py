@@ -21,30 +21,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _OPAQUE = re.compile(r"https?://[^\s\u3000「」『』()（）<>\"]+|www\.[^\s\u3000]+|@[a-z0-9_]{1,30}", re.ASCII)
 
 
-# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted) or 「なめてた」, 「飲んだ」 「飲んじゃった」: a past-tense
-# term ending in た/だ stands for these forms too, so a confession in the commonest casual form is not missed.
+# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted), 「なめてた」, 「なめてやった」, 「なめといた」 or, in
+# Kansai, 「なめてもうた」; 「飲んだ」 「飲んじゃった」, 「飲んでた」…: a past-tense term ending in た/だ stands for these
+# forms too, so a confession in the commonest casual forms is not missed. (Its て-form is the past with た -> て.)
 _CONTRACTED_ENDINGS = {
     "た": (
-        "ちゃった",
-        "ちゃって",
-        "ちゃいました",
-        "ちゃう",
-        "ちまった",
-        "てた",
-        "てしまった",
-        "てしまいました",
+        "ちゃった", "ちゃって", "ちゃいました", "ちゃう", "ちまった", "てた", "てしまった", "てしまいました",
+        "てもうた", "てやった", "てみた", "といた",
     ),
     "だ": (
-        "じゃった",
-        "じゃって",
-        "じゃいました",
-        "じゃう",
-        "じまった",
-        "でた",
-        "でしまった",
-        "でしまいました",
+        "じゃった", "じゃって", "じゃいました", "じゃう", "じまった", "でた", "でしまった", "でしまいました",
+        "でもうた", "でやった", "でみた", "どいた",
     ),
-}
+}  # fmt: skip
 
 
 def contracted_forms(term: str) -> tuple[str, ...]:
