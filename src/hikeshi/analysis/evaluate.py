@@ -49,9 +49,15 @@ class EvalCase:
     risky: bool
 
 
-def load_cases(directory: pathlib.Path) -> list[EvalCase]:
-    """Every ``*.jsonl`` directly in ``directory`` (not sub-folders such as ``dev/``), validated."""
-    files = sorted(directory.glob("*.jsonl"))
+def load_cases(directory: pathlib.Path, *, skip_suffixes: Sequence[str] = ()) -> list[EvalCase]:
+    """Every ``*.jsonl`` directly in ``directory`` (not sub-folders such as ``dev/``), validated.
+
+    ``skip_suffixes``: files whose name (without ``.jsonl``) ends with one of these are left out."""
+    files = [
+        path
+        for path in sorted(directory.glob("*.jsonl"))
+        if not any(path.stem.endswith(suffix) for suffix in skip_suffixes)
+    ]
     if not files:
         raise SectionSkipped(f"no evaluation cases (*.jsonl) in {directory}")
     cases: list[EvalCase] = []

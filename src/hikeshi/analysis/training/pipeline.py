@@ -42,6 +42,7 @@ from hikeshi.analysis.training.fit import (
     inverse_document_frequency,
     out_of_fold_scores,
 )
+from hikeshi.analysis.training.groups import similar_text_groups
 from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
 
 Log = Callable[[str], None]
@@ -49,8 +50,16 @@ Log = Callable[[str], None]
 TOXICITY_SETTINGS = LinearSettings(
     orders=(1, 2, 3, 4), bits=18, c=64.0, class_weight="balanced", calibration="platt", solver="liblinear"
 )
+# tf-idf: grouped CV accuracy on data_train 0.654 -> 0.658 (bootstrap sd of the difference 0.002); the only
+# change of C, orders, class weight, team weight or calibration that CV supported (2026-11-30).
 WRONGDOING_SETTINGS = LinearSettings(
-    orders=(1, 2, 3, 4), bits=18, c=16.0, class_weight=None, calibration="isotonic", extra_weight=3.0
+    orders=(1, 2, 3, 4),
+    bits=18,
+    c=16.0,
+    class_weight=None,
+    calibration="isotonic",
+    extra_weight=3.0,
+    tfidf=True,
 )
 TEAM_TOXICITY_FILE = "toxicity_team.tsv"
 TEAM_WRONGDOING_FILE = "wrongdoing_team.tsv"
@@ -223,8 +232,8 @@ def train_wrongdoing(data_dir: pathlib.Path | None, log: Log) -> tuple[Head, dic
     y: IntArray = np.asarray(train.labels, dtype=np.int64)
     x_team = feature_matrix(team.texts, settings.orders, settings.bits, idf=idf)
     y_team: IntArray = np.asarray(team.labels, dtype=np.int64)
-    # Minimal pairs sit on consecutive rows: keep each pair in one fold so CV cannot peek at the twin.
-    groups: IntArray = np.arange(len(train), dtype=np.int64) // 2
+    # Minimal pairs sit on neighbouring rows: keep each pair in one fold so CV cannot peek at the twin.
+    groups: IntArray = similar_text_groups(train.texts)
     oof = out_of_fold_scores(
         x, y, settings, folds=FOLDS, seed=SEED, groups=groups, extra_x=x_team, extra_y=y_team
     )
