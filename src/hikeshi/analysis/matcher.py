@@ -36,19 +36,28 @@ _CONTRACTED_ENDINGS = {
 }  # fmt: skip
 
 
-def contracted_forms(term: str) -> tuple[str, ...]:
-    """The 〜ちゃった forms of a (normalised) past-tense term: 「なめた」 -> 「なめちゃった」「なめちゃって」…
+# Before the た of an ichidan verb (「なめた」「落ちた」「見た」) or of 「した」「来た」: the polite past is the stem +
+# ました. A godan verb's past has っ, ん or い there (「行った」「飲んだ」「書いた」) and its stem cannot be told.
+_ICHIDAN_BEFORE_TA = frozenset("えけげせぜてでねへべぺめれきぎしじちぢにひびぴみり")
+
+
+def past_tense_forms(term: str) -> tuple[str, ...]:
+    """Other ways to write a (normalised) past-tense term: 「なめた」 -> 「なめちゃった」「なめてた」「なめました」…
 
     Only for terms of two characters or more whose character before た/だ is kana or kanji (a verb's stem,
-    「行っ」「飲ん」「なめ」「し」), so words such as 「した」 keep their forms and Latin or digits do not take any.
+    「行っ」「飲ん」「なめ」「し」), so Latin or digits do not take any.
     """
     if len(term) < 2 or term[-1] not in _CONTRACTED_ENDINGS:
         return ()
     before = term[-2]
-    if not ("\u3041" <= before <= "\u30ff" or "\u4e00" <= before <= "\u9fff"):
+    kanji = "\u4e00" <= before <= "\u9fff"
+    if not ("\u3041" <= before <= "\u30ff" or kanji):
         return ()
     stem = term[:-1]
-    return tuple(stem + ending for ending in _CONTRACTED_ENDINGS[term[-1]])
+    forms = tuple(stem + ending for ending in _CONTRACTED_ENDINGS[term[-1]])
+    if term[-1] == "た" and (kanji or before in _ICHIDAN_BEFORE_TA):
+        forms += (stem + "ました",)
+    return forms
 
 
 def _masked_variants(term: str) -> Iterable[str]:
@@ -79,7 +88,7 @@ class ConceptMatcher:
                 surfaces = [normalize(term).text]
                 if concept.masked:
                     surfaces.extend(_masked_variants(surfaces[0]))
-                surfaces.extend(contracted_forms(surfaces[0]))
+                surfaces.extend(past_tense_forms(surfaces[0]))
                 for surface in surfaces:
                     if surface:
                         keys.setdefault(surface, set()).add(concept.name)
