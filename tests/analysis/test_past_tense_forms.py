@@ -42,3 +42,16 @@ def test_a_confession_in_the_contracted_form_is_judged_like_the_plain_one() -> N
     found = contracted.category("misconduct_workplace")
     assert found is not None and contracted.level in ("high", "critical")
     assert any(e.text.startswith("なめちゃ") for e in found.evidence)
+
+
+def test_rough_fused_forms_of_adjectives() -> None:
+    from hikeshi.analysis.matcher import fused_adjective_forms
+
+    assert fused_adjective_forms("うざい") == ("うぜー", "うぜえ", "うぜぇ")
+    assert fused_adjective_forms("ひどい")[0] == "ひでー"
+    assert fused_adjective_forms("わるい")[0] == "わりー"
+    assert fused_adjective_forms("うるさい")[0] == "うるせー"
+    for term in ("しない", "知らない", "まずい", "かわいい", "臭い", "い", "うい"):
+        assert fused_adjective_forms(term) == (), term
+    matcher = ConceptMatcher([Concept("rough", ("きもい",), None, False)])
+    assert matcher.find(normalize("あいつマジきめー").text) == {"rough": [(5, 8)]}

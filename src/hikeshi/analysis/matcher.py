@@ -60,6 +60,35 @@ def past_tense_forms(term: str) -> tuple[str, ...]:
     return forms
 
 
+# An adjective's -ai / -oi / -ui ending fuses in rough speech: 「うざい」 -> 「うぜー」, 「ひどい」 -> 「ひでー」,
+# 「わるい」 -> 「わりー」. Keyed by the kana before い: the kana it becomes and the vowel that may lengthen it.
+_FUSED = {
+    **{
+        a: (e, "え")
+        for a, e in zip("あかがさざただなはばぱまらわ", "えけげせぜてでねへべぺめれえ", strict=True)
+    },
+    **{o: (e, "え") for o, e in zip("おこごそぞとどのほぼぽもろ", "えけげせぜてでねへべぺめれ", strict=True)},
+    # Not ず: 「まずい」 -> 「まじー」 would read as 「マジー」.
+    **{u: (i, "い") for u, i in zip("くぐすつぬふぶぷむる", "きぎしちにひびぴみり", strict=True)},
+}
+_SMALL_VOWEL = {"え": "ぇ", "い": "ぃ"}
+
+
+def fused_adjective_forms(term: str) -> tuple[str, ...]:
+    """「うざい」 -> 「うぜー」「うぜえ」「うぜぇ」: the rough forms of a term ending in an adjective's kana + い.
+
+    Not for 〜ない: 「しない」 -> 「しねー」 would read as 「死ねー」. Terms of three characters or more only.
+    """
+    if len(term) < 3 or term[-1] != "い" or term.endswith("ない"):
+        return ()
+    fused = _FUSED.get(term[-2])
+    if fused is None:
+        return ()
+    kana, vowel = fused
+    stem = term[:-2] + kana
+    return (stem + "ー", stem + vowel, stem + _SMALL_VOWEL[vowel])
+
+
 def _masked_variants(term: str) -> Iterable[str]:
     """「死ね」 -> 「○ね」「死○」: the 伏せ字 forms people use to dodge filters."""
     if len(term) < 2:
@@ -89,6 +118,7 @@ class ConceptMatcher:
                 if concept.masked:
                     surfaces.extend(_masked_variants(surfaces[0]))
                 surfaces.extend(past_tense_forms(surfaces[0]))
+                surfaces.extend(fused_adjective_forms(surfaces[0]))
                 for surface in surfaces:
                     if surface:
                         keys.setdefault(surface, set()).add(concept.name)
