@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from hikeshi.analysis.robustness import evaluate_robustness
+from hikeshi.analysis.robustness import render as render_robustness
 from hikeshi.analysis.training.data import DataUnavailable, load_jcm, load_rtp_lx
 from hikeshi.analysis.training.metrics import binary_scores, expected_calibration_error, reliability_table
 
 EVALCASES_DIR = pathlib.Path(__file__).resolve().parent / "evalcases"
-SECTIONS = ("cases", "toxicity", "wrongdoing", "category")
+SECTIONS = ("cases", "toxicity", "wrongdoing", "category", "robustness")
 FLAGGED_LEVELS = frozenset({"medium", "high", "critical"})
 TARGETS = {
     "risky_recall": 0.95,
@@ -317,6 +319,8 @@ def render_text(report: dict[str, Any]) -> str:
                     f"  {b['low']:.1f}-{b['high']:.1f}    {b['count']:>6}{b['mean_predicted']:>11.3f}"
                     f"{b['observed_rate']:>10.3f}"
                 )
+    if report.get("robustness"):
+        lines.extend(render_robustness(report["robustness"]))
     return "\n".join(lines)
 
 
@@ -359,6 +363,7 @@ def main(argv: list[str]) -> int:
         "toxicity": lambda: evaluate_toxicity(args.data_dir, args.model_dir),
         "wrongdoing": lambda: evaluate_wrongdoing(args.data_dir, args.model_dir),
         "category": lambda: evaluate_category_model(args.cases, args.model_dir),
+        "robustness": lambda: evaluate_robustness(args.cases, args.model_dir),
     }
     for name in SECTIONS:
         if name not in sections:
