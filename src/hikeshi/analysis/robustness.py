@@ -78,9 +78,13 @@ def rewrites(tokenizer: Any) -> dict[str, Callable[[str], str]]:
 
 def evaluate_robustness(directory: pathlib.Path, model_dir: pathlib.Path | None = None) -> dict[str, Any]:
     from hikeshi.analysis import Analyzer, get_analyzer
-    from hikeshi.analysis.evaluate import FLAGGED_LEVELS, load_cases
-    from hikeshi.analysis.tokenizer import Tokenizer
+    from hikeshi.analysis.evaluate import FLAGGED_LEVELS, SectionSkipped, load_cases
+    from hikeshi.analysis.tokenizer import Tokenizer, TokenizerUnavailable
 
+    try:
+        tokenizer = Tokenizer()
+    except TokenizerUnavailable as exc:
+        raise SectionSkipped(f"no tokenizer for the kana rewrite: {exc}") from exc
     cases = load_cases(directory)
     analyzer = get_analyzer() if model_dir is None else Analyzer(model_dir=model_dir)
 
@@ -96,7 +100,7 @@ def evaluate_robustness(directory: pathlib.Path, model_dir: pathlib.Path | None 
         return risky, benign
 
     figures: dict[str, Any] = {}
-    for name, rewrite in rewrites(Tokenizer()).items():
+    for name, rewrite in rewrites(tokenizer).items():
         changed = [(case, rewritten) for case in cases if (rewritten := rewrite(case.text)) != case.text]
         chosen = [case for case, _ in changed]
         written_risky, written_benign = found([case.text for case in chosen], chosen)
