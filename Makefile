@@ -51,6 +51,7 @@ test: lint typecheck migrations-check pytest
 
 train: install-dev
 	$(BIN)/python -m hikeshi.analysis.training
+	$(BIN)/python -m hikeshi.analysis.training.kana_forms
 
 # Regenerate the pinned lock files from requirements/*.in (needs network access to PyPI).
 lock: install-dev

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from hikeshi.analysis import Analyzer
+from hikeshi.analysis.forms import past_tense_forms
 from hikeshi.analysis.lexicon import Concept
-from hikeshi.analysis.matcher import ConceptMatcher, past_tense_forms
+from hikeshi.analysis.matcher import ConceptMatcher
 from hikeshi.analysis.normalize import normalize
 
 
@@ -45,7 +46,7 @@ def test_a_confession_in_the_contracted_form_is_judged_like_the_plain_one() -> N
 
 
 def test_rough_fused_forms_of_adjectives() -> None:
-    from hikeshi.analysis.matcher import fused_adjective_forms
+    from hikeshi.analysis.forms import fused_adjective_forms
 
     assert fused_adjective_forms("うざい") == ("うぜー", "うぜえ", "うぜぇ")
     assert fused_adjective_forms("ひどい")[0] == "ひでー"

@@ -11,8 +11,9 @@ from typing import Any
 
 from hikeshi.analysis.custom import CustomTerms
 from hikeshi.analysis.explain import NO_RISK_NOTE, explanation, sentiment
+from hikeshi.analysis.forms import load_kana_forms
 from hikeshi.analysis.judgement import CategoryScore, Evidence, Judgement, PiiSpan
-from hikeshi.analysis.lexicon import load_lexicon
+from hikeshi.analysis.lexicon import LEXICON_DIR, load_lexicon
 from hikeshi.analysis.matcher import ConceptMatcher, Hits, custom_matcher, merge_hits
 from hikeshi.analysis.normalize import NormalizedText, normalize, warm_up
 from hikeshi.analysis.pii import SENSITIVE_TYPES, PiiMatch, find_pii, may_contain_pii
@@ -70,7 +71,7 @@ class Analyzer:
     ) -> None:
         warm_up()
         self._lexicon = load_lexicon(lexicon_dir)
-        self._matcher = ConceptMatcher(self._lexicon.concepts)
+        self._matcher = ConceptMatcher(self._lexicon.concepts, load_kana_forms(lexicon_dir or LEXICON_DIR))
         self._engine = RuleEngine(self._lexicon)
         self._tokenizer = Tokenizer()
         self._category_concepts = _category_concepts(self._lexicon)

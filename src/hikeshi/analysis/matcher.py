@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import ahocorasick_rs
 
 from hikeshi.analysis.custom import CustomTerms
+from hikeshi.analysis.forms import written_forms
 from hikeshi.analysis.lexicon import Concept
 from hikeshi.analysis.normalize import MASK, normalize
 
@@ -19,74 +20,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # URLs and @mentions are not words of the post: lexicon hits inside them are dropped.
 _OPAQUE = re.compile(r"https?://[^\s\u3000「」『』()（）<>\"]+|www\.[^\s\u3000]+|@[a-z0-9_]{1,30}", re.ASCII)
-
-
-# 「なめた」 is also written 「なめちゃった」 (〜てしまった, contracted), 「なめてた」, 「なめてやった」, 「なめといた」 or, in
-# Kansai, 「なめてもうた」; 「飲んだ」 「飲んじゃった」, 「飲んでた」…: a past-tense term ending in た/だ stands for these
-# forms too, so a confession in the commonest casual forms is not missed. (Its て-form is the past with た -> て.)
-_CONTRACTED_ENDINGS = {
-    "た": (
-        "ちゃった", "ちゃって", "ちゃいました", "ちゃう", "ちまった", "てた", "てしまった", "てしまいました",
-        "てもうた", "てやった", "てみた", "といた",
-    ),
-    "だ": (
-        "じゃった", "じゃって", "じゃいました", "じゃう", "じまった", "でた", "でしまった", "でしまいました",
-        "でもうた", "でやった", "でみた", "どいた",
-    ),
-}  # fmt: skip
-
-
-# Before the た of an ichidan verb (「なめた」「落ちた」「見た」) or of 「した」「来た」: the polite past is the stem +
-# ました. A godan verb's past has っ, ん or い there (「行った」「飲んだ」「書いた」) and its stem cannot be told.
-_ICHIDAN_BEFORE_TA = frozenset("えけげせぜてでねへべぺめれきぎしじちぢにひびぴみり")
-
-
-def past_tense_forms(term: str) -> tuple[str, ...]:
-    """Other ways to write a (normalised) past-tense term: 「なめた」 -> 「なめちゃった」「なめてた」「なめました」…
-
-    Only for terms of two characters or more whose character before た/だ is kana or kanji (a verb's stem,
-    「行っ」「飲ん」「なめ」「し」), so Latin or digits do not take any.
-    """
-    if len(term) < 2 or term[-1] not in _CONTRACTED_ENDINGS:
-        return ()
-    before = term[-2]
-    kanji = "\u4e00" <= before <= "\u9fff"
-    if not ("\u3041" <= before <= "\u30ff" or kanji):
-        return ()
-    stem = term[:-1]
-    forms = tuple(stem + ending for ending in _CONTRACTED_ENDINGS[term[-1]])
-    if term[-1] == "た" and (kanji or before in _ICHIDAN_BEFORE_TA):
-        forms += (stem + "ました",)
-    return forms
-
-
-# An adjective's -ai / -oi / -ui ending fuses in rough speech: 「うざい」 -> 「うぜー」, 「ひどい」 -> 「ひでー」,
-# 「わるい」 -> 「わりー」. Keyed by the kana before い: the kana it becomes and the vowel that may lengthen it.
-_FUSED = {
-    **{
-        a: (e, "え")
-        for a, e in zip("あかがさざただなはばぱまらわ", "えけげせぜてでねへべぺめれえ", strict=True)
-    },
-    **{o: (e, "え") for o, e in zip("おこごそぞとどのほぼぽもろ", "えけげせぜてでねへべぺめれ", strict=True)},
-    # Not ず: 「まずい」 -> 「まじー」 would read as 「マジー」.
-    **{u: (i, "い") for u, i in zip("くぐすつぬふぶぷむる", "きぎしちにひびぴみり", strict=True)},
-}
-_SMALL_VOWEL = {"え": "ぇ", "い": "ぃ"}
-
-
-def fused_adjective_forms(term: str) -> tuple[str, ...]:
-    """「うざい」 -> 「うぜー」「うぜえ」「うぜぇ」: the rough forms of a term ending in an adjective's kana + い.
-
-    Not for 〜ない: 「しない」 -> 「しねー」 would read as 「死ねー」. Terms of three characters or more only.
-    """
-    if len(term) < 3 or term[-1] != "い" or term.endswith("ない"):
-        return ()
-    fused = _FUSED.get(term[-2])
-    if fused is None:
-        return ()
-    kana, vowel = fused
-    stem = term[:-2] + kana
-    return (stem + "ー", stem + vowel, stem + _SMALL_VOWEL[vowel])
 
 
 def _masked_variants(term: str) -> Iterable[str]:
@@ -107,7 +40,10 @@ class ConceptMatcher:
     that starts a term: about three times the time per post on the bench mix, same matches.
     """
 
-    def __init__(self, concepts: Iterable[Concept]) -> None:
+    def __init__(
+        self, concepts: Iterable[Concept], kana_forms: Mapping[tuple[str, str], Sequence[str]] | None = None
+    ) -> None:
+        """``kana_forms``: per (concept, normalised term), the term with its verbs in kana (``forms.load_kana_forms``)."""
         keys: dict[str, set[str]] = {}
         triggers: dict[str, set[int]] = {}
         self._regexes: list[tuple[str, re.Pattern[str]]] = []
@@ -117,8 +53,10 @@ class ConceptMatcher:
                 surfaces = [normalize(term).text]
                 if concept.masked:
                     surfaces.extend(_masked_variants(surfaces[0]))
-                surfaces.extend(past_tense_forms(surfaces[0]))
-                surfaces.extend(fused_adjective_forms(surfaces[0]))
+                written = [surfaces[0], *(kana_forms or {}).get((concept.name, surfaces[0]), ())]
+                surfaces.extend(written[1:])
+                for form in written:
+                    surfaces.extend(written_forms(form))
                 for surface in surfaces:
                     if surface:
                         keys.setdefault(surface, set()).add(concept.name)
