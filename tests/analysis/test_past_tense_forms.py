@@ -56,3 +56,13 @@ def test_rough_fused_forms_of_adjectives() -> None:
         assert fused_adjective_forms(term) == (), term
     matcher = ConceptMatcher([Concept("rough", ("きもい",), None, False)])
     assert matcher.find(normalize("あいつマジきめー").text) == {"rough": [(5, 8)]}
+
+
+def test_an_organisations_own_words_take_no_other_forms() -> None:
+    from hikeshi.analysis.custom import CustomTerms
+    from hikeshi.analysis.matcher import custom_matcher
+
+    matcher = custom_matcher(CustomTerms(vip_names=("あおい",), confidential=("つかった",)))
+    assert matcher.find("あおいさん来た") == {"custom_vip": [(0, 3)]}
+    assert matcher.find("あえーって言った") == {}
+    assert matcher.find("つかっちゃった") == {}

@@ -41,9 +41,15 @@ class ConceptMatcher:
     """
 
     def __init__(
-        self, concepts: Iterable[Concept], kana_forms: Mapping[tuple[str, str], Sequence[str]] | None = None
+        self,
+        concepts: Iterable[Concept],
+        kana_forms: Mapping[tuple[str, str], Sequence[str]] | None = None,
+        *,
+        other_forms: bool = True,
     ) -> None:
-        """``kana_forms``: per (concept, normalised term), the term with its verbs in kana (``forms.load_kana_forms``)."""
+        """``kana_forms``: per (concept, normalised term), the term with its verbs in kana (``forms.load_kana_forms``).
+        ``other_forms``: also match the past-tense and fused forms of the terms (not for an organisation's own
+        names and code words: 「あおい」 is a name, not an adjective)."""
         keys: dict[str, set[str]] = {}
         triggers: dict[str, set[int]] = {}
         self._regexes: list[tuple[str, re.Pattern[str]]] = []
@@ -55,7 +61,7 @@ class ConceptMatcher:
                     surfaces.extend(_masked_variants(surfaces[0]))
                 written = [surfaces[0], *(kana_forms or {}).get((concept.name, surfaces[0]), ())]
                 surfaces.extend(written[1:])
-                for form in written:
+                for form in written if other_forms else ():
                     surfaces.extend(written_forms(form))
                 for surface in surfaces:
                     if surface:
@@ -161,7 +167,8 @@ def custom_matcher(custom: CustomTerms) -> ConceptMatcher:
             Concept("custom_confidential", tuple(t for t in custom.confidential if t.strip()), None, False),
             Concept("custom_vip", tuple(t for t in custom.vip_names if t.strip()), None, True),
             Concept("own_name", tuple(t for t in custom.own_names if t.strip()), None, False),
-        ]
+        ],
+        other_forms=False,
     )
 
 
